@@ -1,0 +1,24 @@
+# Builds the service the way the README does (npm ci, npm run build) and runs the compiled server.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Install scripts stay off, as npm 11 leaves them here: argon2 loads the prebuilt binary it ships.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json nest-cli.json ormconfig.ts ./
+COPY scripts ./scripts
+COPY apps ./apps
+COPY libs ./libs
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production PORT=8010
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The admin panel's front-end bundle, made by npm run build; the server never bundles.
+COPY --from=build /app/.adminjs ./.adminjs
+USER node
+EXPOSE 8010
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:8010/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/apps/api/src/main.js"]

@@ -1,0 +1,45 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AdminPanelModule } from '#admin';
+import { AuthModule } from '#auth';
+import { AuthTokensModule, JwtAuthGuard, RolesGuard } from '#auth-tokens';
+import { CommonModule } from '#common';
+import { ConfigModule } from '#config';
+import { DatabaseModule } from '#database';
+import { HealthModule } from '#health';
+import { OtpModule } from '#otp';
+import { RedisModule } from '#redis';
+import { entities } from './entities.js';
+
+@Module({})
+export class AppModule {
+  /**
+   * The API; with `adminPanel`, AdminJS at /admin too; with `shareEmbeddedDatabase`, the embedded
+   * database is served on a loopback port for the CLI; with `rateLimits`, per-IP limits. The
+   * in-process e2e apps do none of these (AdminJS and @nestjs/throttler do not load inside jest's
+   * VM) and test them against the spawned server instead.
+   */
+  static register(options: { adminPanel: boolean; shareEmbeddedDatabase: boolean; rateLimits: boolean }): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        // First, so its global guard counts requests before authentication runs.
+        ...(options.rateLimits ? [import('../../../libs/rate-limit/src/rate-limit.module.js').then((m) => ({ module: m.RateLimitModule }))] : []),
+        ConfigModule,
+        CommonModule,
+        DatabaseModule.forRoot(entities, { shareEmbedded: options.shareEmbeddedDatabase }),
+        RedisModule,
+        AuthTokensModule,
+        OtpModule,
+        AuthModule,
+        HealthModule,
+        ...(options.adminPanel ? [AdminPanelModule] : []),
+      ],
+      providers: [
+        // Order matters: authenticate first, then check roles.
+        { provide: APP_GUARD, useExisting: JwtAuthGuard },
+        { provide: APP_GUARD, useExisting: RolesGuard },
+      ],
+    };
+  }
+}

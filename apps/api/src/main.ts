@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ConfigError, loadConfig, type AppConfig } from '#config';
+import { DataDirInUseError, lockDataDir } from '#database';
+import { AppModule } from './app.module.js';
+import { configureApp } from './configure-app.js';
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Validates the environment before anything opens a connection; prints the list, not a stack. */
+function configOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
+async function bootstrap(): Promise<void> {
+  const config = configOrExit();
+  // Refuse a data directory another process holds before Nest starts (and logs a stack for it).
+  if (config.database.kind === 'pglite' && config.database.dataDir) lockDataDir(config.database.dataDir);
+  const logger = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.http.logLevel as LogLevel) + 1);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ adminPanel: true, shareEmbeddedDatabase: true, rateLimits: true }), { bodyParser: false, logger, abortOnError: false });
+  configureApp(app);
+  await app.listen(config.http.port, config.http.host);
+  new Logger('Bootstrap').log(`Listening on http://${config.http.host}:${config.http.port} (Swagger UI at /docs; NODE_ENV=${config.env})`);
+}
+
+bootstrap().catch((error: unknown) => {
+  // Start-up problems a person can fix get one clear line, not a stack trace.
+  if (error instanceof DataDirInUseError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+});

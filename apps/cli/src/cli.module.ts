@@ -1,0 +1,47 @@
+import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { InjectCommander } from 'nest-commander';
+import { AccountsModule } from '#admin';
+import { CommonModule } from '#common';
+import { ConfigModule } from '#config';
+import { DatabaseModule } from '#database';
+import { OtpModule } from '#otp';
+import { RedisModule } from '#redis';
+import { entities } from '../../api/src/entities.js';
+import { AdminTokenCommand } from './commands/admin-token.command.js';
+import { CreateAdminCommand } from './commands/create-admin.command.js';
+import { MigrateCommand } from './commands/migrate.command.js';
+import { OtpCommand, OtpPeekCommand } from './commands/otp.command.js';
+import { SessionsCommand, SessionsRevokeAllCommand } from './commands/sessions.command.js';
+import { SetPasswordCommand } from './commands/set-password.command.js';
+import { UsersBlockCommand, UsersCommand, UsersListCommand, UsersUnblockCommand } from './commands/users.command.js';
+
+/** Makes --help say how a person actually runs the CLI. */
+@Injectable()
+class ProgramName implements OnModuleInit {
+  constructor(@InjectCommander() private readonly program: { name(name: string): unknown }) {}
+
+  onModuleInit(): void {
+    this.program.name('npm run cli --');
+  }
+}
+
+/** The management commands: thin wrappers over the same services the API and admin panel use. */
+@Module({
+  imports: [ConfigModule, CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, AccountsModule, OtpModule],
+  providers: [
+    ProgramName,
+    SetPasswordCommand,
+    CreateAdminCommand,
+    AdminTokenCommand,
+    OtpCommand,
+    OtpPeekCommand,
+    UsersCommand,
+    UsersListCommand,
+    UsersBlockCommand,
+    UsersUnblockCommand,
+    SessionsCommand,
+    SessionsRevokeAllCommand,
+    MigrateCommand,
+  ],
+})
+export class CliModule {}

@@ -1,0 +1,26 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandRunner, SubCommand } from 'nest-commander';
+import { AccountsService } from '#admin';
+import { runCommand } from '../cli-io.js';
+
+@SubCommand({ name: 'revoke-all', arguments: '<username>', description: 'End every session and access token of a user' })
+export class SessionsRevokeAllCommand extends CommandRunner {
+  constructor(@Inject(AccountsService) private readonly accounts: AccountsService) {
+    super();
+  }
+
+  run([username]: string[]): Promise<void> {
+    return runCommand(async () => {
+      const user = await this.accounts.revokeAllSessions(username, { userId: null, via: 'cli' });
+      console.log(`Ended every session of ${user.username}.`);
+    });
+  }
+}
+
+@Command({ name: 'sessions', description: 'Sessions (refresh tokens)', subCommands: [SessionsRevokeAllCommand] })
+export class SessionsCommand extends CommandRunner {
+  async run(): Promise<void> {
+    // Reached only without a known subcommand: show the choices and exit non-zero.
+    this.command.help({ error: true });
+  }
+}

@@ -1,0 +1,79 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { AccountsService, type Actor } from '#admin';
+import { runCommand, table } from '../cli-io.js';
+
+const cli: Actor = { userId: null, via: 'cli' };
+
+@SubCommand({ name: 'list', description: 'List users, newest first' })
+export class UsersListCommand extends CommandRunner {
+  constructor(@Inject(AccountsService) private readonly accounts: AccountsService) {
+    super();
+  }
+
+  run(_: string[], options: { search?: string; limit?: number }): Promise<void> {
+    return runCommand(async () => {
+      const users = await this.accounts.list({ search: options.search, limit: options.limit });
+      process.stdout.write(
+        table(
+          users.map((u) => ({
+            username: u.username,
+            email: u.email ?? '',
+            phone: u.phone ?? '',
+            role: u.role,
+            active: u.isActive ? 'yes' : 'BLOCKED',
+            created: u.createdAt.toISOString(),
+          })),
+        ),
+      );
+    });
+  }
+
+  @Option({ flags: '-s, --search <text>', description: 'match username, email or phone' })
+  parseSearch(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '-n, --limit <count>', description: 'how many (default 50)' })
+  parseLimit(value: string): number {
+    const limit = Number(value);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new Error('--limit must be a whole number from 1 to 10000');
+    return limit;
+  }
+}
+
+@SubCommand({ name: 'block', arguments: '<username>', description: 'Block a user and end all their sessions' })
+export class UsersBlockCommand extends CommandRunner {
+  constructor(@Inject(AccountsService) private readonly accounts: AccountsService) {
+    super();
+  }
+
+  run([username]: string[]): Promise<void> {
+    return runCommand(async () => {
+      const user = await this.accounts.block(username, cli);
+      console.log(`Blocked ${user.username}; their sessions and access tokens no longer work.`);
+    });
+  }
+}
+
+@SubCommand({ name: 'unblock', arguments: '<username>', description: 'Let a blocked user sign in again' })
+export class UsersUnblockCommand extends CommandRunner {
+  constructor(@Inject(AccountsService) private readonly accounts: AccountsService) {
+    super();
+  }
+
+  run([username]: string[]): Promise<void> {
+    return runCommand(async () => {
+      const user = await this.accounts.unblock(username, cli);
+      console.log(`Unblocked ${user.username}.`);
+    });
+  }
+}
+
+@Command({ name: 'users', description: 'List, block and unblock users', subCommands: [UsersListCommand, UsersBlockCommand, UsersUnblockCommand] })
+export class UsersCommand extends CommandRunner {
+  async run(): Promise<void> {
+    // Reached only without a known subcommand: show the choices and exit non-zero.
+    this.command.help({ error: true });
+  }
+}

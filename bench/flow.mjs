@@ -1,0 +1,51 @@
+// Complete flows of the seed (request, verify, register, request, verify, login, me) from
+// `clients` concurrent clients for `seconds`; codes come from `codeOf(identifier, purpose)`.
+export async function runFlows({ base, clients, seconds, codeOf }) {
+  const tag = `${Date.now().toString(36)}${process.pid}`;
+  const call = async (method, path, body, token) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = await res.json().catch(() => ({}));
+    if (res.status >= 300) throw new Error(`${method} ${path} ${res.status}`);
+    return data;
+  };
+  let flows = 0;
+  let errors = 0;
+  const latencies = [];
+  const end = Date.now() + seconds * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, w) => {
+      for (let i = 0; Date.now() < end; i++) {
+        const identifier = `f${tag}w${w}n${i}@example.com`;
+        const t0 = performance.now();
+        try {
+          await call('POST', '/api/auth/otp/request', { identifier, purpose: 'REGISTER' });
+          let v = await call('POST', '/api/auth/otp/verify', { identifier, otp: await codeOf(identifier, 'REGISTER'), purpose: 'REGISTER' });
+          await call('POST', '/api/auth/register', { identifier, username: `u${tag}w${w}n${i}`.slice(0, 30), verification_token: v.verification_token });
+          await call('POST', '/api/auth/otp/request', { identifier, purpose: 'LOGIN' });
+          v = await call('POST', '/api/auth/otp/verify', { identifier, otp: await codeOf(identifier, 'LOGIN'), purpose: 'LOGIN' });
+          const session = await call('POST', '/api/auth/login', { identifier, verification_token: v.verification_token });
+          await call('GET', '/api/auth/me', null, session.access);
+          flows++;
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const quantile = (q) => (latencies.length ? Math.round(latencies[Math.floor(q * (latencies.length - 1))]) : null);
+  return {
+    flowsPerSecond: +(flows / elapsed).toFixed(1),
+    requestsPerSecond: Math.round((flows * 7) / elapsed),
+    p50: quantile(0.5),
+    p99: quantile(0.99),
+    errors,
+  };
+}

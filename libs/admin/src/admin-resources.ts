@@ -1,0 +1,157 @@
+import type { ActionContext, ActionRequest, ResourceWithOptions } from 'adminjs';
+import { AuditEvent } from '#audit';
+import { RefreshToken } from '#auth-tokens';
+import { DomainError } from '#common';
+import { User } from '#users';
+import type { AccountsService, Actor } from './accounts.service.js';
+import type { AdminAuthService } from './admin-auth.service.js';
+
+const actorOf = (context: ActionContext): Actor => ({
+  userId: (context.currentAdmin?.id as string | undefined) ?? null,
+  via: 'admin-panel',
+});
+
+const noWrites = {
+  new: { isAccessible: false },
+  edit: { isAccessible: false },
+  delete: { isAccessible: false },
+  bulkDelete: { isAccessible: false },
+};
+
+/** Runs an operator action through AccountsService and reports the outcome as an AdminJS notice. */
+async function recordAction(context: ActionContext, work: () => Promise<unknown>, success: string) {
+  const { record, currentAdmin, resource, h } = context;
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { record: record!.toJSON(currentAdmin), notice: { message: error.message, type: 'error' as const } };
+  }
+  const fresh = await resource.findOne(record!.id());
+  return {
+    record: (fresh ?? record)!.toJSON(currentAdmin),
+    redirectUrl: h.recordActionUrl({ resourceId: resource._decorated?.id() ?? resource.id(), recordId: record!.id(), actionName: 'show' }),
+    notice: { message: success, type: 'success' as const },
+  };
+}
+
+/**
+ * What the panel shows. Users are edited only through AccountsService (the same rules and audit as
+ * the CLI); password and token hashes are never listed, shown or sent; the audit log is read-only.
+ */
+export function adminResources(accounts: AccountsService, auth: AdminAuthService): ResourceWithOptions[] {
+  const resources: ResourceWithOptions[] = [
+    {
+      resource: User,
+      options: {
+        navigation: { name: 'Accounts', icon: 'User' },
+        listProperties: ['username', 'email', 'phone', 'role', 'isActive', 'lastLoginAt', 'createdAt'],
+        filterProperties: ['username', 'email', 'phone', 'role', 'isActive', 'createdAt'],
+        showProperties: ['id', 'username', 'email', 'phone', 'role', 'isActive', 'lastLoginAt', 'createdAt', 'updatedAt'],
+        editProperties: ['username', 'role', 'isActive'],
+        properties: {
+          passwordHash: { isVisible: false },
+          sessionVersion: { isVisible: false },
+          role: { availableValues: [{ value: 'user', label: 'user' }, { value: 'admin', label: 'admin' }] },
+        },
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        actions: {
+          new: { isAccessible: false },
+          delete: { isAccessible: false },
+          bulkDelete: { isAccessible: false },
+          edit: {
+            handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
+              if (request.method !== 'post') return { record: context.record!.toJSON(context.currentAdmin) };
+              const payload = request.payload ?? {};
+              return recordAction(
+                context,
+                () =>
+                  accounts.update(
+                    context.record!.id(),
+                    {
+                      username: payload.username as string | undefined,
+                      role: payload.role as string | undefined,
+                      isActive: payload.isActive === undefined ? undefined : payload.isActive === true || payload.isActive === 'true',
+                    },
+                    actorOf(context),
+                  ),
+                'Saved.',
+              );
+            },
+          },
+          block: {
+            actionType: 'record',
+            icon: 'Lock',
+            component: false,
+            guard: 'Block this user? Every session and access token they have stops working.',
+            isVisible: ({ record }: ActionContext) => record?.params.isActive === true,
+            handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
+              recordAction(context, () => accounts.block(context.record!.params.username, actorOf(context)), 'Blocked; their sessions are revoked.'),
+          },
+          unblock: {
+            actionType: 'record',
+            icon: 'Unlock',
+            component: false,
+            isVisible: ({ record }: ActionContext) => record?.params.isActive === false,
+            handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
+              recordAction(context, () => accounts.unblock(context.record!.params.username, actorOf(context)), 'Unblocked.'),
+          },
+          revokeAllSessions: {
+            actionType: 'record',
+            icon: 'LogOut',
+            component: false,
+            guard: 'End every session of this user?',
+            handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
+              recordAction(context, () => accounts.revokeAllSessions(context.record!.params.username, actorOf(context)), 'Every session ended.'),
+          },
+        },
+      },
+    },
+    {
+      resource: RefreshToken,
+      options: {
+        id: 'Sessions',
+        navigation: { name: 'Accounts', icon: 'Key' },
+        listProperties: ['userId', 'createdAt', 'expiresAt', 'revokedAt', 'revokedReason', 'userAgent', 'ip'],
+        filterProperties: ['userId', 'familyId', 'createdAt', 'expiresAt', 'revokedAt', 'revokedReason', 'ip'],
+        properties: { tokenHash: { isVisible: false }, userId: { reference: 'User' } },
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        actions: {
+          ...noWrites,
+          revoke: {
+            actionType: 'record',
+            icon: 'XCircle',
+            component: false,
+            guard: 'End this session?',
+            isVisible: ({ record }: ActionContext) => !record?.params.revokedAt,
+            handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
+              recordAction(context, () => accounts.revokeSession(context.record!.id(), actorOf(context)), 'Session ended.'),
+          },
+        },
+      },
+    },
+    {
+      resource: AuditEvent,
+      options: {
+        id: 'AuditLog',
+        navigation: { name: 'Security', icon: 'Shield' },
+        listProperties: ['createdAt', 'type', 'actorId', 'targetId', 'ip'],
+        filterProperties: ['type', 'actorId', 'targetId', 'ip', 'createdAt'],
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        actions: noWrites,
+      },
+    },
+  ];
+  // Every action, built-in or ours, first checks that the signed-in admin is still an active admin.
+  const stillAdmin = async (request: ActionRequest, context: ActionContext) => {
+    await auth.assertStillAdmin(context.currentAdmin);
+    return request;
+  };
+  for (const { options } of resources) {
+    const actions = (options!.actions ??= {}) as Record<string, object>;
+    for (const name of ['list', 'show', 'search', 'edit', 'new', 'delete', 'bulkDelete', ...Object.keys(actions)]) {
+      actions[name] = { ...actions[name], before: stillAdmin };
+    }
+  }
+  return resources;
+}

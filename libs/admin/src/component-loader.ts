@@ -1,0 +1,11 @@
+import { ComponentLoader } from 'adminjs';
+
+/**
+ * The panel's custom React components. scripts/bundle-admin.mjs bundles exactly these at build
+ * time; the .tsx sources are copied next to the compiled code (scripts/copy-assets.mjs).
+ */
+export const componentLoader = new ComponentLoader();
+
+export const Components = {
+  Dashboard: componentLoader.add('Dashboard', new URL('./components/dashboard.tsx', import.meta.url).pathname),
+};

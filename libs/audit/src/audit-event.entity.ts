@@ -1,0 +1,35 @@
+import { BaseEntity, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The security events an operator audits; the README lists them. */
+export const AUDIT_EVENT_TYPES = [
+  'user.signed_up',
+  'user.logged_in',
+  'user.blocked',
+  'user.unblocked',
+  'user.updated',
+  'sessions.revoked',
+  'otp.locked',
+  'otp.identifier_locked',
+  'token.reuse_detected',
+  'admin.signed_in',
+  'admin.sign_in_failed',
+  'admin.password_set',
+  'admin.token_issued',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+export type AuditDetails = Record<string, string | number | boolean | null>;
+
+/** Append-only: written by the services that do these things, read-only everywhere else. (BaseEntity: @adminjs/typeorm reads entities through it.) */
+@Entity({ name: 'audit_events' })
+export class AuditEvent extends BaseEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'varchar', length: 64 }) type!: AuditEventType;
+  /** Who did it: a user id, or null for the system or the CLI (see details.via). */
+  @Column({ name: 'actor_id', type: 'uuid', nullable: true }) actorId!: string | null;
+  /** Whom it concerns. */
+  @Column({ name: 'target_id', type: 'uuid', nullable: true }) targetId!: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
+  /** Never a code, token, hash or password. */
+  @Column({ type: 'jsonb', nullable: true }) details!: AuditDetails | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}

@@ -1,0 +1,38 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditEvent, type AuditDetails, type AuditEventType } from './audit-event.entity.js';
+
+export interface AuditEntry {
+  type: AuditEventType;
+  actorId?: string | null;
+  targetId?: string | null;
+  ip?: string | null;
+  details?: AuditDetails;
+}
+
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger('Audit');
+
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /**
+   * Writes the event, inside the caller's transaction when given one, so the event and the change
+   * it describes commit together. Also logged as one structured line.
+   */
+  async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).getRepository(AuditEvent).insert({
+      type: entry.type,
+      actorId: entry.actorId ?? null,
+      targetId: entry.targetId ?? null,
+      ip: entry.ip?.slice(0, 64) ?? null,
+      details: entry.details ?? null,
+    });
+    this.logger.log(JSON.stringify({ audit: entry.type, actor: entry.actorId ?? null, target: entry.targetId ?? null, ip: entry.ip ?? null, ...entry.details }));
+  }
+
+  /** For events that follow a change made elsewhere (e.g. in Redis): a failed write is logged, not thrown. */
+  async recordBestEffort(entry: AuditEntry): Promise<void> {
+    await this.record(entry).catch((error: unknown) => this.logger.warn(`Could not write audit event ${entry.type}: ${String((error as Error)?.message ?? error)}`));
+  }
+}

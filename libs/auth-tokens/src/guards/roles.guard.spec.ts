@@ -1,0 +1,32 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Roles } from '../decorators/roles.decorator.js';
+import { RolesGuard } from './roles.guard.js';
+
+class Routes {
+  @Roles('admin') adminOnly() {}
+  open() {}
+}
+
+const context = (handler: () => void, role?: string) =>
+  ({
+    getHandler: () => handler,
+    getClass: () => Routes,
+    switchToHttp: () => ({ getRequest: () => ({ user: role ? { role } : undefined }) }),
+  }) as unknown as ExecutionContext;
+
+describe('RolesGuard', () => {
+  const guard = new RolesGuard(new Reflector());
+
+  it('lets an admin through an @Roles("admin") route', () => {
+    expect(guard.canActivate(context(Routes.prototype.adminOnly, 'admin'))).toBe(true);
+  });
+
+  it('refuses a plain user there with FORBIDDEN', () => {
+    expect(() => guard.canActivate(context(Routes.prototype.adminOnly, 'user'))).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+  });
+
+  it('leaves routes without @Roles to the JWT guard alone', () => {
+    expect(guard.canActivate(context(Routes.prototype.open, 'user'))).toBe(true);
+  });
+});

@@ -1,0 +1,142 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { DataSource, EntityManager, IsNull, Raw } from 'typeorm';
+import { AuditService } from '#audit';
+import { Clock, DomainError } from '#common';
+import { AppConfig } from '#config';
+import { User } from '#users';
+import { RefreshToken } from './refresh-token.entity.js';
+import { claimsAreWellFormed, type ClientContext, type TokenClaims, type TokenType } from './token-claims.js';
+
+export interface TokenPair {
+  access: string;
+  refresh: string;
+}
+
+const hashJti = (jti: string) => createHash('sha256').update(jti).digest('hex');
+
+/** Mints, rotates and revokes the access/refresh pair; refresh tokens are persisted (hashed). */
+@Injectable()
+export class TokensService {
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(JwtService) private readonly jwt: JwtService,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
+
+  /** Issues a pair, opening a new session family unless one is given (rotation). */
+  async issuePair(user: User, client: ClientContext, manager: EntityManager, familyId: string = randomUUID()): Promise<TokenPair> {
+    const { accessTtlSeconds, refreshTtlSeconds } = this.config.jwt;
+    const refreshJti = randomUUID();
+    await manager.getRepository(RefreshToken).insert({
+      tokenHash: hashJti(refreshJti),
+      userId: user.id,
+      familyId,
+      expiresAt: new Date(this.clock.now().getTime() + refreshTtlSeconds * 1000),
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+      ip: client.ip?.slice(0, 64) ?? null,
+    });
+    const [access, refresh] = await Promise.all([
+      this.sign(user, 'access', randomUUID(), accessTtlSeconds),
+      this.sign(user, 'refresh', refreshJti, refreshTtlSeconds),
+    ]);
+    return { access, refresh };
+  }
+
+  /** A lone access token (no session), for an operator to paste into Swagger's Authorize button. */
+  issueAccessToken(user: User, ttlSeconds: number): Promise<string> {
+    return this.sign(user, 'access', randomUUID(), ttlSeconds);
+  }
+
+  /**
+   * Rotation: the presented refresh token dies and a new pair of the same family is issued. A token
+   * that is already dead (rotated, logged out) means it was copied: the whole family is revoked.
+   */
+  async rotate(refreshToken: string, client: ClientContext): Promise<{ user: User; tokens: TokenPair }> {
+    const claims = await this.verify(refreshToken, 'refresh');
+    const tokenHash = hashJti(claims.jti);
+    const rotated = await this.dataSource.transaction(async (manager) => {
+      // The row lock makes concurrent refreshes of one token queue here; the second one then finds
+      // the token revoked and is treated as reuse.
+      const current = await manager.getRepository(RefreshToken).findOne({
+        where: { tokenHash, revokedAt: IsNull(), expiresAt: Raw((column) => `${column} > now()`) },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!current) return undefined;
+      await manager.getRepository(RefreshToken).update({ id: current.id }, { revokedAt: () => 'now()', revokedReason: 'rotated' });
+      const user = await manager.getRepository(User).findOneBy({ id: current.userId });
+      if (!user || user.sessionVersion !== claims.sv) throw tokenInvalid();
+      if (!user.isActive) throw new DomainError('USER_BLOCKED', 'This account is blocked.');
+      return { user, tokens: await this.issuePair(user, client, manager, current.familyId) };
+    });
+    if (rotated) return rotated;
+    await this.handleDeadRefreshToken(tokenHash, client);
+    throw tokenInvalid();
+  }
+
+  /** Logout: ends the session (the family) the refresh token belongs to. Idempotent. */
+  async revokeSession(refreshToken: string): Promise<void> {
+    const claims = await this.verify(refreshToken, 'refresh', { ignoreExpiration: true });
+    const session = await this.dataSource.getRepository(RefreshToken).findOne({ where: { tokenHash: hashJti(claims.jti) }, select: ['familyId'] });
+    if (!session) throw tokenInvalid();
+    await this.revokeFamily(session.familyId, 'logout');
+  }
+
+  /**
+   * Logout everywhere: every refresh token revoked and every access token refused from now on.
+   * Runs in the caller's transaction when given one (blocking a user does both in one commit).
+   */
+  async revokeAllSessions(userId: string, reason = 'logout-all', manager?: EntityManager): Promise<void> {
+    const revoke = async (m: EntityManager) => {
+      await m.getRepository(User).increment({ id: userId }, 'sessionVersion', 1);
+      await m.getRepository(RefreshToken).update({ userId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
+    };
+    await (manager ? revoke(manager) : this.dataSource.transaction(revoke));
+  }
+
+  /** Verifies signature, algorithm, issuer, audience, expiry and token type. */
+  async verify(token: string, type: TokenType, options: { ignoreExpiration?: boolean } = {}): Promise<TokenClaims> {
+    let claims: TokenClaims;
+    try {
+      claims = await this.jwt.verifyAsync<TokenClaims>(token, {
+        algorithms: ['HS256'],
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+        ignoreExpiration: options.ignoreExpiration,
+      });
+    } catch {
+      throw tokenInvalid();
+    }
+    if (!claimsAreWellFormed(claims, type)) throw tokenInvalid();
+    return claims;
+  }
+
+  private async handleDeadRefreshToken(tokenHash: string, client: ClientContext): Promise<void> {
+    const session = await this.dataSource
+      .getRepository(RefreshToken)
+      .findOne({ where: { tokenHash }, select: ['id', 'familyId', 'userId', 'revokedAt', 'revokedReason'] });
+    if (!session?.revokedAt) return; // unknown or merely expired
+    if (session.revokedReason === 'rotated' || session.revokedReason === 'reuse-detected') {
+      await this.revokeFamily(session.familyId, 'reuse-detected');
+      await this.audit.recordBestEffort({ type: 'token.reuse_detected', targetId: session.userId, ip: client.ip, details: { family: session.familyId } });
+      throw new DomainError('TOKEN_REUSED', 'This refresh token was already used; every session descended from it has been revoked.');
+    }
+  }
+
+  /** Ends one session: every live refresh token of the family. */
+  async revokeFamily(familyId: string, reason: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.getRepository(RefreshToken).update({ familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
+  }
+
+  private sign(user: User, type: TokenType, jti: string, ttlSeconds: number): Promise<string> {
+    return this.jwt.signAsync(
+      { sub: user.id, type, sv: user.sessionVersion },
+      { jwtid: jti, expiresIn: ttlSeconds, issuer: this.config.jwt.issuer, audience: this.config.jwt.audience, algorithm: 'HS256' },
+    );
+  }
+}
+
+const tokenInvalid = () => new DomainError('TOKEN_INVALID', 'The token is invalid or expired.');

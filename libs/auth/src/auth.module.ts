@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '#audit';
+import { AuthTokensModule } from '#auth-tokens';
+import { OtpModule } from '#otp';
+import { UsersModule } from '#users';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+
+@Module({
+  imports: [OtpModule, UsersModule, AuthTokensModule, AuditModule],
+  controllers: [AuthController],
+  providers: [AuthService],
+  exports: [AuthService],
+})
+export class AuthModule {}

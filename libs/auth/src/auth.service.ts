@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '#audit';
+import { Clock, DependencyUnavailableError, DomainError, isDatabaseUnavailable } from '#common';
+import { TokensService, type ClientContext, type TokenPair } from '#auth-tokens';
+import { OtpService, type OtpPurpose } from '#otp';
+import { UsersService, type Identifier, type User } from '#users';
+
+export interface Session {
+  user: User;
+  tokens: TokenPair;
+}
+
+/** Sign-up and sign-in: spend a verification token, then open a session. */
+@Injectable()
+export class AuthService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(OtpService) private readonly otp: OtpService,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(TokensService) private readonly tokens: TokensService,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * The token is checked first (so a stranger cannot probe usernames), the username next (so a
+   * taken name does not burn the token), then the token is spent and the user and first session
+   * are written in one transaction.
+   */
+  async register(rawIdentifier: string, username: string, verificationToken: string, client: ClientContext): Promise<Session> {
+    const identifier = this.otp.normalize(rawIdentifier);
+    await this.otp.assertVerificationToken(verificationToken, 'REGISTER', identifier);
+    if (await this.users.isUsernameTaken(username)) throw new DomainError('USERNAME_TAKEN', 'That username is taken.');
+    return this.spendVerificationToken(verificationToken, 'REGISTER', identifier, () =>
+      this.dataSource.transaction(async (manager) => {
+        const user = await this.users.create(identifier, username, manager);
+        await this.audit.record({ type: 'user.signed_up', actorId: user.id, targetId: user.id, ip: client.ip, details: { via: identifier.kind } }, manager);
+        return { user, tokens: await this.tokens.issuePair(user, client, manager) };
+      }),
+    );
+  }
+
+  async login(rawIdentifier: string, verificationToken: string, client: ClientContext): Promise<Session> {
+    const identifier = this.otp.normalize(rawIdentifier);
+    return this.spendVerificationToken(verificationToken, 'LOGIN', identifier, () =>
+      this.dataSource.transaction(async (manager) => {
+        const user = await this.users.findByIdentifier(identifier, manager);
+        if (!user) throw new DomainError('VERIFICATION_TOKEN_INVALID', 'There is no account for this identifier.');
+        if (!user.isActive) throw new DomainError('USER_BLOCKED', 'This account is blocked.');
+        await this.users.recordLogin(user, this.clock.now(), manager);
+        await this.audit.record({ type: 'user.logged_in', actorId: user.id, targetId: user.id, ip: client.ip }, manager);
+        return { user, tokens: await this.tokens.issuePair(user, client, manager) };
+      }),
+    );
+  }
+
+  /**
+   * Spends the token, then runs the work. If the work fails because a dependency is down or lost a
+   * race to a conflict on username, the token is given back so the person can simply retry.
+   */
+  private async spendVerificationToken<T>(token: string, purpose: OtpPurpose, identifier: Identifier, work: () => Promise<T>): Promise<T> {
+    await this.otp.consumeVerificationToken(token, purpose, identifier);
+    try {
+      return await work();
+    } catch (error) {
+      const retryable = isDatabaseUnavailable(error) || error instanceof DependencyUnavailableError || (error instanceof DomainError && error.code === 'USERNAME_TAKEN');
+      if (retryable) await this.otp.restoreVerificationToken(token, purpose, identifier).catch(() => undefined);
+      throw error;
+    }
+  }
+}

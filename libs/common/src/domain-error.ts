@@ -1,0 +1,29 @@
+import { ErrorCodes, type ErrorCode } from './error-codes.js';
+
+/**
+ * What services throw. It names a rule that was broken, not an HTTP status: the exception filter
+ * turns the code into the status and the one error shape.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Seconds a client should wait before trying again (sent as Retry-After). */
+    readonly retryAfterSeconds?: number,
+    readonly details?: string[],
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ErrorCodes[this.code];
+  }
+}
+
+/** A backing server (Postgres or Redis) did not answer; the request can be retried later. */
+export class DependencyUnavailableError extends DomainError {
+  constructor(readonly dependency: 'database' | 'redis', cause?: unknown) {
+    super(dependency === 'database' ? 'DATABASE_UNAVAILABLE' : 'REDIS_UNAVAILABLE', `${dependency === 'database' ? 'The database' : 'Redis'} is unavailable; try again shortly.`, 2);
+    this.cause = cause;
+  }
+}

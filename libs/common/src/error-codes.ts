@@ -1,0 +1,37 @@
+/**
+ * The closed set of error codes clients can branch on. Each maps to one HTTP status; the README
+ * lists them. Add a code here rather than inventing one at a throw site.
+ */
+export const ErrorCodes = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  IDENTIFIER_INVALID: 400,
+  OTP_INVALID: 400,
+  OTP_EXPIRED: 400,
+  OTP_LOCKED: 400,
+  VERIFICATION_TOKEN_INVALID: 400,
+  PASSWORD_TOO_WEAK: 400,
+  AUTH_REQUIRED: 401,
+  TOKEN_INVALID: 401,
+  TOKEN_REUSED: 401,
+  FORBIDDEN: 403,
+  USER_BLOCKED: 403,
+  NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  USERNAME_TAKEN: 409,
+  ACCOUNT_EXISTS: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  OTP_COOLDOWN: 429,
+  OTP_RATE_LIMITED: 429,
+  IDENTIFIER_LOCKED: 429,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  DATABASE_UNAVAILABLE: 503,
+  REDIS_UNAVAILABLE: 503,
+  NOT_READY: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;

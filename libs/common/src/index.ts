@@ -1,0 +1,10 @@
+export { AllExceptionsFilter } from './all-exceptions.filter.js';
+export { Clock, SystemClock } from './clock.js';
+export { isDatabaseUnavailable, isSchemaMissing, uniqueViolation } from './dependency-errors.js';
+export { DependencyUnavailableError, DomainError } from './domain-error.js';
+export { ErrorCodes, type ErrorCode } from './error-codes.js';
+export { ErrorResponseDto } from './error-response.dto.js';
+export { createValidationPipe } from './validation.pipe.js';
+export { ApiErrorResponses } from './api-error-responses.decorator.js';
+export { CommonModule } from './common.module.js';
+export { withTimeout } from './with-timeout.js';

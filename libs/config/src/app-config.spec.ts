@@ -1,0 +1,37 @@
+import { ConfigError, loadConfig } from './app-config.js';
+
+const secrets = { JWT_SECRET: 'j'.repeat(32), OTP_SECRET: 'o'.repeat(32) };
+
+describe('loadConfig', () => {
+  it('defaults to the embedded backends and the documented rules', () => {
+    const config = loadConfig({ PGLITE_MEMORY: '1', ...secrets });
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: undefined, migrationsRun: true });
+    expect(config.redis).toEqual({ kind: 'memory' });
+    expect(config.http.port).toBe(8010);
+    expect(config.otp).toEqual(
+      expect.objectContaining({ length: 6, ttlSeconds: 300, maxAttempts: 5, resendCooldownSeconds: 60, hourlyLimit: 10, verificationTtlSeconds: 600 }),
+    );
+    expect(config.jwt).toEqual(expect.objectContaining({ accessTtlSeconds: 900, refreshTtlSeconds: 604800 }));
+  });
+
+  it('selects Postgres and Redis from their URLs', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db/app', REDIS_URL: 'redis://cache:6379/0', ...secrets });
+    expect(config.database).toEqual(expect.objectContaining({ kind: 'postgres', url: 'postgres://u@db/app' }));
+    expect(config.redis).toEqual(expect.objectContaining({ kind: 'redis', url: 'redis://cache:6379/0' }));
+  });
+
+  it('refuses to start in production without both servers, both secrets and a real delivery channel', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'OTP_SECRET', 'ADMIN_SESSION_SECRET', 'DELIVERY_CHANNEL']) expect(message).toContain(name);
+    }
+  });
+
+  it('refuses a JWT secret shorter than 32 characters and names every bad variable at once', () => {
+    expect(() => loadConfig({ JWT_SECRET: 'short', OTP_LENGTH: '99', PORT: 'eighty' })).toThrow(/JWT_SECRET[\s\S]*OTP_LENGTH|OTP_LENGTH[\s\S]*JWT_SECRET/);
+    expect(() => loadConfig({ PORT: 'eighty', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/PORT/);
+  });
+});

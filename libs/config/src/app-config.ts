@@ -1,0 +1,128 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { CountryCode } from 'libphonenumber-js';
+import { EnvironmentVariables } from './environment.js';
+import { loadDevelopmentSecrets } from './development-secrets.js';
+
+/** The typed configuration every module receives; built once at start-up by {@link loadConfig}. */
+export class AppConfig {
+  readonly env!: 'development' | 'production' | 'test';
+  readonly http!: { port: number; host: string; bodyLimit: string; corsOrigins: string[]; logLevel: string; trustProxy: boolean | number | string };
+  readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number };
+  readonly database!:
+    | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
+    | { kind: 'pglite'; dataDir: string | undefined; migrationsRun: boolean };
+  readonly redis!: { kind: 'redis'; url: string; commandTimeoutMs: number } | { kind: 'memory' };
+  readonly jwt!: { secret: string; issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number };
+  readonly otp!: {
+    secret: string;
+    length: number;
+    ttlSeconds: number;
+    maxAttempts: number;
+    resendCooldownSeconds: number;
+    hourlyLimit: number;
+    failuresBeforeLockout: number;
+    lockoutSeconds: number;
+    verificationTtlSeconds: number;
+    phoneDefaultCountry: CountryCode | undefined;
+  };
+  readonly delivery!: { channel: 'dev' };
+  readonly admin!: {
+    passwordMinLength: number;
+    sessionSecret: string;
+    sessionTtlSeconds: number;
+    maxFailedSignInsPerAccount: number;
+    maxFailedSignInsPerIp: number;
+  };
+
+  get isProduction(): boolean {
+    return this.env === 'production';
+  }
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Validates the environment and returns the typed config, or throws a ConfigError listing every
+ * problem at once. `PGLITE_MEMORY=1` is for tests only: an in-memory PGlite with nothing on disk.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const defined = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const env = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
+  const problems = validateSync(env, { whitelist: false }).flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`),
+  );
+  const production = env.NODE_ENV === 'production';
+  if (production) {
+    if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production');
+    if (!env.REDIS_URL) problems.push('REDIS_URL: required in production');
+    if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 characters)');
+    if (!env.OTP_SECRET) problems.push('OTP_SECRET: required in production (at least 32 characters)');
+    if (!env.ADMIN_SESSION_SECRET) problems.push('ADMIN_SESSION_SECRET: required in production (at least 32 characters)');
+    if (env.DELIVERY_CHANNEL === 'dev') problems.push('DELIVERY_CHANNEL: the development channel logs codes and is refused in production');
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+
+  const pgliteInMemory = source.PGLITE_MEMORY === '1';
+  const secrets =
+    env.JWT_SECRET && env.OTP_SECRET && env.ADMIN_SESSION_SECRET
+      ? { jwtSecret: env.JWT_SECRET, otpSecret: env.OTP_SECRET, adminSessionSecret: env.ADMIN_SESSION_SECRET }
+      : loadDevelopmentSecrets(env.DATA_DIR, pgliteInMemory);
+
+  return Object.assign(new AppConfig(), {
+    env: env.NODE_ENV,
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimit: env.BODY_LIMIT,
+      corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      logLevel: env.LOG_LEVEL,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    },
+    rateLimits: { otpRequest: env.RATE_LIMIT_OTP_REQUESTS_PER_IP, otpVerify: env.RATE_LIMIT_OTP_VERIFIES_PER_IP, signIn: env.RATE_LIMIT_SIGN_INS_PER_IP },
+    database: env.DATABASE_URL
+      ? {
+          kind: 'postgres',
+          url: env.DATABASE_URL,
+          poolSize: env.DB_POOL_SIZE,
+          connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+          statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+          migrationsRun: env.DB_MIGRATIONS_RUN,
+        }
+      : { kind: 'pglite', dataDir: pgliteInMemory ? undefined : `${env.DATA_DIR}/pglite`, migrationsRun: true },
+    redis: env.REDIS_URL ? { kind: 'redis', url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : { kind: 'memory' },
+    jwt: {
+      secret: env.JWT_SECRET ?? secrets.jwtSecret,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    },
+    otp: {
+      secret: env.OTP_SECRET ?? secrets.otpSecret,
+      length: env.OTP_LENGTH,
+      ttlSeconds: env.OTP_TTL_SECONDS,
+      maxAttempts: env.OTP_MAX_ATTEMPTS,
+      resendCooldownSeconds: env.OTP_RESEND_COOLDOWN_SECONDS,
+      hourlyLimit: env.OTP_HOURLY_LIMIT,
+      failuresBeforeLockout: env.OTP_FAILURES_BEFORE_LOCKOUT,
+      lockoutSeconds: env.OTP_LOCKOUT_SECONDS,
+      verificationTtlSeconds: env.VERIFICATION_TOKEN_TTL_SECONDS,
+      phoneDefaultCountry: (env.PHONE_DEFAULT_COUNTRY || undefined) as CountryCode | undefined,
+    },
+    delivery: { channel: env.DELIVERY_CHANNEL as 'dev' },
+    admin: {
+      passwordMinLength: env.ADMIN_PASSWORD_MIN_LENGTH,
+      sessionSecret: env.ADMIN_SESSION_SECRET ?? secrets.adminSessionSecret,
+      sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS,
+      maxFailedSignInsPerAccount: env.ADMIN_MAX_FAILED_SIGN_INS_PER_ACCOUNT,
+      maxFailedSignInsPerIp: env.ADMIN_MAX_FAILED_SIGN_INS_PER_IP,
+    },
+  });
+}
+
+/** Express's "trust proxy": true/false, a hop count, or addresses and subnets as given. */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}

@@ -1,0 +1,74 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+
+/**
+ * Every environment variable the service reads, with its default. `.env.example` mirrors this file;
+ * nothing else in the code base reads process.env.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test']) NODE_ENV = 'development';
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 8010;
+  @IsString() HOST = '0.0.0.0';
+  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL = 'log';
+  /** Request bodies above this are refused with 413. */
+  @IsString() @Matches(/^\d+(b|kb|mb)?$/i) BODY_LIMIT = '16kb';
+  /**
+   * Which proxies may set X-Forwarded-For (Express "trust proxy"): false (the default: the client IP
+   * is the socket's, so a client cannot pick its IP), true, a hop count, or addresses/subnets.
+   */
+  @IsString() TRUST_PROXY = 'false';
+  /** Requests per client IP per hour: OTP requests, OTP verifies, and register/login/refresh. */
+  @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_OTP_REQUESTS_PER_IP = 20;
+  @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_OTP_VERIFIES_PER_IP = 60;
+  @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_SIGN_INS_PER_IP = 30;
+  /** Comma-separated origins allowed by CORS; empty keeps CORS closed. */
+  @IsString() CORS_ORIGINS = '';
+
+  /** Where the embedded default keeps PGlite's files and generated development secrets. */
+  @IsString() DATA_DIR = './data';
+  /** Postgres URL; when unset outside production the embedded PGlite database is used. */
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//) DATABASE_URL?: string;
+  @Transform(toInt) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE = 10;
+  @Transform(toInt) @IsInt() @Min(100) DB_CONNECT_TIMEOUT_MS = 3000;
+  @Transform(toInt) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 5000;
+  @Transform(toBool) @IsBoolean() DB_MIGRATIONS_RUN = true;
+
+  /** Redis URL; when unset outside production an in-process store with the same semantics is used. */
+  @IsOptional() @Matches(/^rediss?:\/\//) REDIS_URL?: string;
+  @Transform(toInt) @IsInt() @Min(50) REDIS_COMMAND_TIMEOUT_MS = 1000;
+
+  @IsOptional() @IsString() @MinLength(32) JWT_SECRET?: string;
+  @IsString() JWT_ISSUER = 'otp-auth';
+  @IsString() JWT_AUDIENCE = 'otp-auth-clients';
+  @Transform(toInt) @IsInt() @Min(30) ACCESS_TOKEN_TTL_SECONDS = 900;
+  @Transform(toInt) @IsInt() @Min(60) REFRESH_TOKEN_TTL_SECONDS = 604800;
+
+  /** Key for the HMAC under which codes are stored. */
+  @IsOptional() @IsString() @MinLength(32) OTP_SECRET?: string;
+  @Transform(toInt) @IsInt() @Min(4) @Max(10) OTP_LENGTH = 6;
+  @Transform(toInt) @IsInt() @Min(30) OTP_TTL_SECONDS = 300;
+  @Transform(toInt) @IsInt() @Min(1) @Max(20) OTP_MAX_ATTEMPTS = 5;
+  @Transform(toInt) @IsInt() @Min(0) OTP_RESEND_COOLDOWN_SECONDS = 60;
+  @Transform(toInt) @IsInt() @Min(1) OTP_HOURLY_LIMIT = 10;
+  /** Wrong guesses per identifier per hour, across re-sent codes, before the identifier is locked. */
+  @Transform(toInt) @IsInt() @Min(1) OTP_FAILURES_BEFORE_LOCKOUT = 10;
+  @Transform(toInt) @IsInt() @Min(1) OTP_LOCKOUT_SECONDS = 900;
+  @Transform(toInt) @IsInt() @Min(30) VERIFICATION_TOKEN_TTL_SECONDS = 600;
+  /** ISO country used for phone numbers written without a leading +; empty requires E.164 input. */
+  @IsString() @Matches(/^([A-Z]{2})?$/) PHONE_DEFAULT_COUNTRY = '';
+
+  @IsIn(['dev']) DELIVERY_CHANNEL = 'dev';
+
+  /** Shortest password the admin panel accepts (NIST SP 800-63B asks for at least 8; we default higher). */
+  @Transform(toInt) @IsInt() @Min(8) @Max(128) ADMIN_PASSWORD_MIN_LENGTH = 12;
+  /** Signs the admin panel's session cookie. */
+  @IsOptional() @IsString() @MinLength(32) ADMIN_SESSION_SECRET?: string;
+  @Transform(toInt) @IsInt() @Min(300) ADMIN_SESSION_TTL_SECONDS = 28800;
+  /** Failed admin sign-ins allowed per account, and per IP address, in 15 minutes. */
+  @Transform(toInt) @IsInt() @Min(1) ADMIN_MAX_FAILED_SIGN_INS_PER_ACCOUNT = 5;
+  @Transform(toInt) @IsInt() @Min(1) ADMIN_MAX_FAILED_SIGN_INS_PER_IP = 20;
+}

@@ -1,0 +1,36 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '#auth-tokens';
+import { HealthService, type DependencyState } from './health.service.js';
+
+class ReadinessDto {
+  @ApiProperty({ enum: ['ok', 'unavailable'] }) status!: string;
+  @ApiProperty({ example: { database: 'up', redis: 'up' } }) checks!: Record<string, DependencyState>;
+}
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(@Inject(HealthService) private readonly health: HealthService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live(): { status: string } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer' })
+  @ApiOkResponse({ type: ReadinessDto })
+  @ApiServiceUnavailableResponse({ description: 'The error shape (code NOT_READY) plus `checks`, naming what is down.' })
+  async ready(@Res({ passthrough: true }) response: Response): Promise<object> {
+    const checks = await this.health.check();
+    if (Object.values(checks).every((state) => state !== 'down')) return { status: 'ok', checks };
+    const down = Object.entries(checks).filter(([, state]) => state === 'down').map(([name]) => name);
+    response.status(503);
+    return { statusCode: 503, error: 'Service Unavailable', message: `Unavailable: ${down.join(', ')}`, code: 'NOT_READY', status: 'unavailable', checks };
+  }
+}

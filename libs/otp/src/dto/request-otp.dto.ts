@@ -1,0 +1,20 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsString, MaxLength } from 'class-validator';
+import { OTP_PURPOSES, type OtpPurpose } from '../otp-store.js';
+
+export class RequestOtpDto {
+  @ApiProperty({ description: 'An email address, or a phone number in international (E.164) format.', example: 'test@example.com' })
+  @IsString()
+  @MaxLength(254)
+  identifier!: string;
+
+  @ApiProperty({ enum: OTP_PURPOSES, example: 'REGISTER' })
+  @IsIn(OTP_PURPOSES)
+  purpose!: OtpPurpose;
+}
+
+export class RequestOtpResponseDto {
+  @ApiProperty({ example: 'If this identifier can use a code, one has been sent.' }) detail!: string;
+  @ApiProperty({ description: 'Seconds the code stays valid.', example: 300 }) expires_in!: number;
+  @ApiProperty({ description: 'Seconds before another code may be requested.', example: 60 }) resend_after!: number;
+}

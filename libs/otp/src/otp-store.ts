@@ -1,0 +1,59 @@
+export type OtpPurpose = 'REGISTER' | 'LOGIN';
+export const OTP_PURPOSES: readonly OtpPurpose[] = ['REGISTER', 'LOGIN'];
+
+export type IssueResult = { outcome: 'issued' } | { outcome: 'cooldown' | 'hourly-limit' | 'locked'; retryAfterSeconds: number };
+
+export type VerifyResult =
+  | { outcome: 'verified' }
+  | { outcome: 'wrong'; attemptsLeft: number }
+  | { outcome: 'no-code' }
+  | { outcome: 'burned' }
+  /** `lockedNow`: this guess started the lock (as opposed to arriving while it runs). */
+  | { outcome: 'locked'; retryAfterSeconds: number; lockedNow: boolean };
+
+export interface IssueCodeInput {
+  purpose: OtpPurpose;
+  identifier: string;
+  codeHash: string;
+  ttlSeconds: number;
+  cooldownSeconds: number;
+  hourlyLimit: number;
+}
+
+export interface VerifyCodeInput {
+  purpose: OtpPurpose;
+  identifier: string;
+  codeHash: string;
+  maxAttempts: number;
+  /** SHA-256 of the verification token to create when the code matches. */
+  tokenHash: string;
+  tokenTtlSeconds: number;
+  /** Wrong guesses per identifier per hour, across codes, before it is locked. */
+  failuresBeforeLock: number;
+  lockSeconds: number;
+}
+
+/**
+ * Where codes and verification tokens live: Redis (shared by every instance) or the in-process
+ * store of the embedded default. Each operation is atomic; both implementations pass one contract
+ * suite (otp-store.contract.ts).
+ */
+export abstract class OtpStore {
+  abstract issueCode(input: IssueCodeInput): Promise<IssueResult>;
+  abstract verifyCode(input: VerifyCodeInput): Promise<VerifyResult>;
+  /** True when the token exists for this purpose and identifier, without using it up. */
+  abstract isVerificationTokenValid(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean>;
+  /** Atomically uses the token up; true for exactly one caller. */
+  abstract consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean>;
+  /** Puts a consumed token back after the work it paid for failed on a dependency. */
+  abstract restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlSeconds: number): Promise<void>;
+  abstract ping(): Promise<void>;
+}
+
+export const otpKey = (purpose: OtpPurpose, identifier: string) => `otp:${purpose}:${identifier}`;
+export const cooldownKey = (purpose: OtpPurpose, identifier: string) => `otp:cooldown:${purpose}:${identifier}`;
+export const hourlyKey = (identifier: string) => `otp:hourly:${identifier}`;
+export const failuresKey = (identifier: string) => `otp:failures:${identifier}`;
+export const lockKey = (identifier: string) => `otp:lock:${identifier}`;
+export const verificationTokenKey = (tokenHash: string) => `vtoken:${tokenHash}`;
+export const verificationTokenPayload = (purpose: OtpPurpose, identifier: string) => `${purpose}:${identifier}`;

@@ -1,0 +1,41 @@
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '#common';
+import { Public } from '#auth-tokens';
+import { RateLimit } from '#rate-limit';
+import { RequestOtpDto, RequestOtpResponseDto } from './dto/request-otp.dto.js';
+import { VerifyOtpDto, VerifyOtpResponseDto } from './dto/verify-otp.dto.js';
+import { OtpService } from './otp.service.js';
+
+@ApiTags('otp')
+@Public()
+@Controller('auth/otp')
+export class OtpController {
+  constructor(@Inject(OtpService) private readonly otp: OtpService) {}
+
+  @Post('request')
+  @RateLimit('otpRequest')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a one-time code', description: 'Answers alike whether or not an account exists.' })
+  @ApiOkResponse({ type: RequestOtpResponseDto })
+  @ApiErrorResponses(400, 429, 503)
+  async request(@Body() body: RequestOtpDto): Promise<RequestOtpResponseDto> {
+    const sent = await this.otp.requestCode(body.identifier, body.purpose);
+    return {
+      detail: 'If this identifier can use a code, one has been sent.',
+      expires_in: sent.expiresInSeconds,
+      resend_after: sent.resendAfterSeconds,
+    };
+  }
+
+  @Post('verify')
+  @RateLimit('otpVerify')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Prove a code and get a single-use verification token' })
+  @ApiOkResponse({ type: VerifyOtpResponseDto })
+  @ApiErrorResponses(400, 429, 503)
+  async verify(@Body() body: VerifyOtpDto): Promise<VerifyOtpResponseDto> {
+    const issued = await this.otp.verifyCode(body.identifier, body.purpose, body.otp);
+    return { verification_token: issued.verificationToken, expires_in: issued.expiresInSeconds };
+  }
+}

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '#common';
+import { RedisConnection } from '#redis';
+import { AuditModule } from '#audit';
+import { UsersModule } from '#users';
+import { DeliveryChannel } from './delivery/delivery-channel.js';
+import { DevDeliveryChannel } from './delivery/dev-delivery.channel.js';
+import { DevOutboxController } from './dev-outbox.controller.js';
+import { OtpCrypto } from './otp-crypto.js';
+import { OtpStore } from './otp-store.js';
+import { MemoryOtpStore } from './otp-store.memory.js';
+import { RedisOtpStore } from './otp-store.redis.js';
+import { OtpController } from './otp.controller.js';
+import { OtpService } from './otp.service.js';
+
+@Module({
+  imports: [UsersModule, AuditModule],
+  controllers: [OtpController, DevOutboxController],
+  providers: [
+    OtpCrypto,
+    OtpService,
+    {
+      provide: OtpStore,
+      inject: [Clock, { token: RedisConnection, optional: true }],
+      useFactory: (clock: Clock, redis: RedisConnection | null) => (redis ? new RedisOtpStore(redis) : new MemoryOtpStore(clock)),
+    },
+    {
+      provide: DeliveryChannel,
+      inject: [Clock, DataSource, { token: RedisConnection, optional: true }],
+      useFactory: (clock: Clock, dataSource: DataSource, redis: RedisConnection | null) => new DevDeliveryChannel(redis ?? null, dataSource, clock),
+    },
+  ],
+  exports: [OtpService, OtpStore, DeliveryChannel],
+})
+export class OtpModule {}

@@ -1,0 +1,129 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '#audit';
+import { DomainError } from '#common';
+import { AppConfig } from '#config';
+import { UsersService, normalizeIdentifier, type Identifier } from '#users';
+import { DeliveryChannel } from './delivery/delivery-channel.js';
+import { OtpCrypto } from './otp-crypto.js';
+import { OtpStore, type OtpPurpose } from './otp-store.js';
+
+export interface CodeRequested {
+  expiresInSeconds: number;
+  resendAfterSeconds: number;
+}
+
+export interface VerificationTokenIssued {
+  verificationToken: string;
+  expiresInSeconds: number;
+}
+
+/**
+ * The one-time-code rules: who gets a usable code, how codes are stored and checked, and the
+ * single-use verification token a correct code buys.
+ */
+@Injectable()
+export class OtpService {
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(OtpStore) private readonly store: OtpStore,
+    @Inject(DeliveryChannel) private readonly delivery: DeliveryChannel,
+    @Inject(OtpCrypto) private readonly crypto: OtpCrypto,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
+
+  normalize(rawIdentifier: string): Identifier {
+    return normalizeIdentifier(rawIdentifier, this.config.otp.phoneDefaultCountry);
+  }
+
+  /**
+   * Always does the same work and gives the same answer, whether or not an account exists: a
+   * REGISTER for a taken identifier or a LOGIN for an unknown one stores the hash of a code nobody
+   * is sent (so verify answers exactly as for a wrong guess), and the owner gets a notice instead.
+   */
+  async requestCode(rawIdentifier: string, purpose: OtpPurpose): Promise<CodeRequested> {
+    const identifier = this.normalize(rawIdentifier);
+    const { ttlSeconds, resendCooldownSeconds, hourlyLimit } = this.config.otp;
+    const accountExists = await this.users.existsByIdentifier(identifier);
+    const usable = purpose === 'REGISTER' ? !accountExists : accountExists;
+    const code = this.crypto.generateCode();
+    const issued = await this.store.issueCode({
+      purpose,
+      identifier: identifier.value,
+      codeHash: this.crypto.hashCode(purpose, identifier.value, code),
+      ttlSeconds,
+      cooldownSeconds: resendCooldownSeconds,
+      hourlyLimit,
+    });
+    if (issued.outcome === 'cooldown') {
+      throw new DomainError('OTP_COOLDOWN', `A code was sent recently; wait ${issued.retryAfterSeconds} s before asking again.`, issued.retryAfterSeconds);
+    }
+    if (issued.outcome === 'locked') throw identifierLocked(issued.retryAfterSeconds);
+    if (issued.outcome === 'hourly-limit') {
+      throw new DomainError('OTP_RATE_LIMITED', 'Too many codes requested for this identifier; try again later.', issued.retryAfterSeconds);
+    }
+    await this.delivery.send({
+      recipient: identifier,
+      purpose,
+      kind: usable ? 'code' : purpose === 'REGISTER' ? 'account-exists' : 'no-account',
+      code: usable ? code : undefined,
+      expiresInSeconds: ttlSeconds,
+    });
+    return { expiresInSeconds: ttlSeconds, resendAfterSeconds: resendCooldownSeconds };
+  }
+
+  /** Burns the code on success and returns a verification token bound to identifier and purpose. */
+  async verifyCode(rawIdentifier: string, purpose: OtpPurpose, code: string): Promise<VerificationTokenIssued> {
+    const identifier = this.normalize(rawIdentifier);
+    const verificationToken = this.crypto.newVerificationToken();
+    const { maxAttempts, verificationTtlSeconds, failuresBeforeLockout, lockoutSeconds } = this.config.otp;
+    const result = await this.store.verifyCode({
+      purpose,
+      identifier: identifier.value,
+      codeHash: this.crypto.hashCode(purpose, identifier.value, code),
+      maxAttempts,
+      tokenHash: this.crypto.hashToken(verificationToken),
+      tokenTtlSeconds: verificationTtlSeconds,
+      failuresBeforeLock: failuresBeforeLockout,
+      lockSeconds: lockoutSeconds,
+    });
+    switch (result.outcome) {
+      case 'verified':
+        return { verificationToken, expiresInSeconds: verificationTtlSeconds };
+      case 'wrong':
+        throw new DomainError('OTP_INVALID', `The code is not valid; ${result.attemptsLeft} attempt(s) left.`);
+      case 'burned':
+        await this.audit.recordBestEffort({ type: 'otp.locked', details: { purpose, identifier: identifier.value } });
+        throw new DomainError('OTP_LOCKED', 'Too many wrong attempts: this code no longer works. Request a new one.');
+      case 'no-code':
+        throw new DomainError('OTP_EXPIRED', 'There is no active code for this identifier; request a new one.');
+      case 'locked':
+        // Recorded when the lock starts, not for every refused attempt during it.
+        if (result.lockedNow) {
+          await this.audit.recordBestEffort({ type: 'otp.identifier_locked', details: { purpose, identifier: identifier.value, seconds: lockoutSeconds } });
+        }
+        throw identifierLocked(result.retryAfterSeconds);
+    }
+  }
+
+  /** Throws VERIFICATION_TOKEN_INVALID unless the token is alive for this purpose and identifier. */
+  async assertVerificationToken(token: string, purpose: OtpPurpose, identifier: Identifier): Promise<void> {
+    if (!(await this.store.isVerificationTokenValid(this.crypto.hashToken(token), purpose, identifier.value))) throw invalidToken();
+  }
+
+  /** Uses the token up; of concurrent callers exactly one gets through, the rest are refused. */
+  async consumeVerificationToken(token: string, purpose: OtpPurpose, identifier: Identifier): Promise<void> {
+    if (!(await this.store.consumeVerificationToken(this.crypto.hashToken(token), purpose, identifier.value))) throw invalidToken();
+  }
+
+  /** Gives a consumed token back when the registration or login it paid for failed on a dependency. */
+  async restoreVerificationToken(token: string, purpose: OtpPurpose, identifier: Identifier): Promise<void> {
+    await this.store.restoreVerificationToken(this.crypto.hashToken(token), purpose, identifier.value, this.config.otp.verificationTtlSeconds);
+  }
+}
+
+const identifierLocked = (seconds: number) =>
+  new DomainError('IDENTIFIER_LOCKED', 'Too many wrong codes for this identifier; it is locked for a while.', seconds);
+
+const invalidToken = () =>
+  new DomainError('VERIFICATION_TOKEN_INVALID', 'The verification token is invalid, expired, already used, or not for this identifier.');

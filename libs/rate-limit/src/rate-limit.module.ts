@@ -1,0 +1,39 @@
+import { Module, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AppConfig } from '#config';
+import { RedisConnection } from '#redis';
+import { RATE_LIMIT, type RateLimitName } from './rate-limit.decorator.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
+import { RedisThrottlerStorage } from './throttler-storage.redis.js';
+
+const HOUR_MS = 3_600_000;
+const reflector = new Reflector();
+
+/**
+ * Per-IP limits on the public routes that cost the most or invite guessing, counted by
+ * @nestjs/throttler in Redis (shared by every instance) or in process on the embedded default.
+ * Routes without @RateLimit are not counted. The client IP is the socket's unless TRUST_PROXY says
+ * which proxies may set X-Forwarded-For.
+ */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig, { token: RedisConnection, optional: true }],
+      useFactory: (config: AppConfig, redis: RedisConnection | null) => {
+        const nameOf = (context: ExecutionContext) =>
+          reflector.get<RateLimitName | undefined>(RATE_LIMIT, context.getHandler());
+        return {
+          throttlers: [{ name: 'ip', ttl: HOUR_MS, limit: (context) => config.rateLimits[nameOf(context) ?? 'signIn'] }],
+          skipIf: (context) => nameOf(context) === undefined,
+          storage: redis ? new RedisThrottlerStorage(redis) : undefined,
+          setHeaders: false,
+        };
+      },
+    }),
+  ],
+  // Registered here so that it runs first among the global guards (this module is imported first).
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+})
+export class RateLimitModule {}

@@ -1,0 +1,33 @@
+import { Global, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { AppConfig } from '#config';
+import { RedisConnection } from './redis-connection.js';
+
+/**
+ * Provides the RedisConnection when REDIS_URL is set, and `null` on the embedded default, where
+ * each consumer uses its in-process implementation instead.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: RedisConnection,
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig) => {
+        if (config.redis.kind === 'memory') {
+          new Logger('Redis').log('No REDIS_URL: using the in-process store (one process only)');
+          return null;
+        }
+        new Logger('Redis').log('Using Redis (REDIS_URL)');
+        return RedisConnection.connect(config.redis.url, config.redis.commandTimeoutMs);
+      },
+    },
+  ],
+  exports: [RedisConnection],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(RedisConnection) private readonly redis: RedisConnection | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.close();
+  }
+}

@@ -1,0 +1,76 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startAdminFixture, type AdminFixture } from './support/admin-fixture.js';
+import { backend } from './support/test-app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = new URL('../artifacts/', import.meta.url);
+
+// A person at the admin panel in a real browser (Debian's chromium; .ci/run installs it).
+describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, () => {
+  let f: AdminFixture;
+  let browser: Browser;
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`No browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    f = await startAdminFixture(18551);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await f?.stop();
+  });
+
+  async function signIn(page: Page, login: string, password: string): Promise<void> {
+    await page.goto(`${f.base}/admin/login`);
+    await page.locator('input[name="email"]').fill(login);
+    await page.locator('input[name="password"]').fill(password);
+    await page.getByRole('button', { name: 'Login' }).click();
+    await page.waitForLoadState('networkidle');
+  }
+
+  it('signs in, finds the user from the seed flow, blocks them (their token dies) and signs out', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(page, f.admin.username, f.admin.password);
+    expect(new URL(page.url()).pathname).toBe('/admin');
+    // The dashboard is a custom component from the build-time bundle: it renders real numbers.
+    await page.getByTestId('stat-users').getByText(/^\d+$/).waitFor();
+    await page.screenshot({ path: new URL('admin-dashboard.png', ARTIFACTS).pathname });
+
+    await page.goto(`${f.base}/admin/resources/User?filters.username=${f.member.username}`);
+    const row = page.locator('tr', { hasText: f.member.identifier });
+    await row.waitFor();
+    await page.screenshot({ path: new URL('admin-users-list.png', ARTIFACTS).pathname, fullPage: true });
+    // No hash value anywhere in the page; the hidden property is named in AdminJS's metadata only.
+    expect(await page.content()).not.toContain('$argon2');
+    expect(await page.locator('body').innerText()).not.toMatch(/password/i);
+
+    // The row's actions open on hover; blocking asks for confirmation first.
+    await row.locator('[data-testid="actions-dropdown"]').hover();
+    await page.locator('[data-testid="action-block"]:visible').click();
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('Blocked; their sessions are revoked.').waitFor();
+
+    const me = await fetch(`${f.base}/api/auth/me`, { headers: { authorization: `Bearer ${f.member.access}` } });
+    expect(me.status).toBe(401);
+
+    await page.goto(`${f.base}/admin/logout`);
+    await page.goto(`${f.base}/admin/resources/User`);
+    expect(new URL(page.url()).pathname).toBe('/admin/login');
+    await page.close();
+  });
+
+  it('keeps a non-admin out, with the same message as a wrong password', async () => {
+    const page = await browser.newPage();
+    await signIn(page, f.member.username, f.member.password);
+    expect(new URL(page.url()).pathname).toBe('/admin/login');
+    const refusedMember = await page.locator('form').innerText();
+    await signIn(page, f.admin.username, 'definitely-wrong-password');
+    expect(await page.locator('form').innerText()).toBe(refusedMember);
+    await page.close();
+  });
+});

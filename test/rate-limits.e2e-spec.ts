@@ -1,0 +1,72 @@
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from './support/cli.js';
+import { newEmail } from './support/factories.js';
+import { backend } from './support/test-app.js';
+
+// Against the built server: @nestjs/throttler does not load inside jest's VM. Addresses come from
+// the IPv6 documentation range, each in its own /64 (the throttler counts IPv6 clients per /64),
+// fresh per test, so no other suite's traffic shares their buckets.
+const newAddress = () => `2001:db8:${randomInt(1, 0xffff).toString(16)}:${randomInt(1, 0xffff).toString(16)}::1`;
+
+describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
+  const dataDirs: string[] = [];
+  const start = (port: number, env: Record<string, string>) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'otp-limits-'));
+    dataDirs.push(dataDir);
+    return startServer({ DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL, ...env }, port);
+  };
+  let server: Awaited<ReturnType<typeof startServer>>;
+  beforeAll(async () => {
+    server = await start(18561, { TRUST_PROXY: 'true', RATE_LIMIT_OTP_REQUESTS_PER_IP: '3', RATE_LIMIT_OTP_VERIFIES_PER_IP: '4', RATE_LIMIT_SIGN_INS_PER_IP: '2' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = (base: string, path: string, from: string, body: object) =>
+    fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify(body) });
+  const codeOf = async (res: Response) => ({ status: res.status, code: ((await res.json()) as { code?: string }).code, retryAfter: res.headers.get('retry-after') });
+
+  it('limits OTP requests per client address, whatever the identifier, with Retry-After', async () => {
+    const address = newAddress();
+    const request = (from: string) => post(server.base, '/api/auth/otp/request', from, { identifier: newEmail(), purpose: 'REGISTER' });
+    for (let i = 0; i < 3; i++) expect((await request(address)).status).toBe(200);
+    const limited = await codeOf(await request(address));
+    expect(limited).toEqual({ status: 429, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
+    expect(Number(limited.retryAfter)).toBeGreaterThan(3500);
+    expect((await request(newAddress())).status).toBe(200);
+  });
+
+  it('counts an IPv6 client by its /64, so rotating the interface part does not help', async () => {
+    const prefix = `2001:db8:${randomInt(1, 0xffff).toString(16)}:${randomInt(1, 0xffff).toString(16)}`;
+    const statuses: number[] = [];
+    for (let i = 1; i <= 4; i++) statuses.push((await post(server.base, '/api/auth/otp/request', `${prefix}::${i}`, { identifier: newEmail(), purpose: 'REGISTER' })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('limits verify attempts and sign-ins per address too', async () => {
+    const address = newAddress();
+    const verify = () => post(server.base, '/api/auth/otp/verify', address, { identifier: newEmail(), otp: '123456', purpose: 'LOGIN' });
+    for (let i = 0; i < 4; i++) expect((await codeOf(await verify())).code).toBe('OTP_EXPIRED');
+    expect((await codeOf(await verify())).code).toBe('RATE_LIMITED');
+    const login = () => post(server.base, '/api/auth/login', address, { identifier: newEmail(), verification_token: '00000000-0000-4000-8000-000000000000' });
+    for (let i = 0; i < 2; i++) expect((await codeOf(await login())).code).toBe('VERIFICATION_TOKEN_INVALID');
+    expect((await codeOf(await login())).code).toBe('RATE_LIMITED');
+  });
+
+  it('does not let a client pick its address when no proxy is trusted', async () => {
+    const closed = await start(18562, { RATE_LIMIT_OTP_REQUESTS_PER_IP: '3' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await post(closed.base, '/api/auth/otp/request', newAddress(), { identifier: newEmail(), purpose: 'REGISTER' })).status);
+      // Were X-Forwarded-For believed, four new addresses would all pass.
+      expect(statuses).toContain(429);
+    } finally {
+      await closed.stop();
+    }
+  });
+});

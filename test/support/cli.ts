@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cliMain = `${root}dist/apps/cli/src/main.js`;
+const apiMain = `${root}dist/apps/api/src/main.js`;
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (`npm run build` first) as a person would, with the given environment. */
+export function runCli(args: string[], env: Record<string, string | undefined>, input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliMain, ...args], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Starts the built API server and resolves once /health answers; returns a stop function. */
+export async function startServer(env: Record<string, string | undefined>, port: number): Promise<{ base: string; stop(): Promise<void> }> {
+  // Every spawned server is reached from 127.0.0.1: per-IP limits stay out of the way unless a test sets them.
+  const generous = { RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000', RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000', RATE_LIMIT_SIGN_INS_PER_IP: '100000' };
+  const child = spawn(process.execPath, [apiMain], { env: cleanEnv({ ...generous, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }), stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start (exit ${child.exitCode})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+// The CLI and server read only what the test passes, plus PATH and HOME.
+function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const base = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development' };
+  return Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+}

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { AppConfig, loadConfig } from '#config';
+import { DevDeliveryChannel, DeliveryChannel, OtpService, type OtpPurpose } from '#otp';
+import { AppModule } from '../../apps/api/src/app.module.js';
+import { configureApp } from '../../apps/api/src/configure-app.js';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  http: () => ReturnType<typeof request>;
+  /** The last code the development channel sent for this purpose and identifier. */
+  lastCode(purpose: OtpPurpose, identifier: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Which backends this run uses: real Postgres/Redis when their URLs are set, else the embedded default. */
+export const backend = {
+  database: process.env.DATABASE_URL ? 'postgres' : 'pglite',
+  redis: process.env.REDIS_URL ? 'redis' : 'memory',
+} as const;
+
+/**
+ * Starts the real application (same modules, same HTTP pipeline as main.ts) in this process. The
+ * embedded default runs PGlite in memory; `env` overrides any variable for this app only.
+ */
+export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    PGLITE_MEMORY: '1',
+    JWT_SECRET: 'test-jwt-secret-test-jwt-secret-0123456789',
+    OTP_SECRET: 'test-otp-secret-test-otp-secret-0123456789',
+    ...process.env,
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register({ adminPanel: false, shareEmbeddedDatabase: false, rateLimits: false })] })
+    .overrideProvider(AppConfig)
+    .useValue(config)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
+  configureApp(app);
+  await app.init();
+  const server = app.getHttpServer();
+  const outbox = app.get(DeliveryChannel) as DevDeliveryChannel;
+  const otp = app.get(OtpService);
+  return {
+    app,
+    config,
+    http: () => request(server),
+    async lastCode(purpose, identifier) {
+      const message = await outbox.lastMessage(purpose, otp.normalize(identifier).value);
+      if (!message?.code) throw new Error(`no code was sent for ${purpose} ${identifier}`);
+      return message.code;
+    },
+    close: () => app.close(),
+  };
+}
