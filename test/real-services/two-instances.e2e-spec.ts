@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { adminSignIn } from '../support/admin-fixture.js';
-import { runCli, startServer } from '../support/cli.js';
+import { runCli, startServers } from '../support/cli.js';
 
 // Two API processes on different ports sharing one Postgres and one Redis, as behind a load balancer.
 describe('two instances sharing Postgres and Redis', () => {
@@ -20,7 +20,8 @@ describe('two instances sharing Postgres and Redis', () => {
   let a: Awaited<ReturnType<typeof startServer>>;
   let b: Awaited<ReturnType<typeof startServer>>;
   beforeAll(async () => {
-    [a, b] = await Promise.all([startServer(env, 18571), startServer(env, 18572)]);
+    // Started together on purpose: on a fresh database both race to migrate it.
+    [a, b] = await startServers(env, [18571, 18572]);
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -58,8 +59,7 @@ describe('two instances sharing Postgres and Redis', () => {
 
   it('keeps the resend cooldown and the single use of a verification token across instances', async () => {
     const strict = { ...env, OTP_RESEND_COOLDOWN_SECONDS: '60' };
-    const c = await startServer(strict, 18573);
-    const d = await startServer(strict, 18574);
+    const [c, d] = await startServers(strict, [18573, 18574]);
     try {
       const identifier = `cool.${randomBytes(4).toString('hex')}@example.com`;
       expect((await post(c.base, '/api/auth/otp/request', { identifier, purpose: 'REGISTER' })).status).toBe(200);

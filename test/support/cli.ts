@@ -29,25 +29,46 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
   });
 }
 
-/** Starts the built API server and resolves once /health answers; returns a stop function. */
+/**
+ * Starts the built API server and resolves once /health answers; returns a stop function. A server
+ * that fails to start is killed and its last stderr lines are in the error, so nothing lingers to
+ * keep jest from exiting.
+ */
 export async function startServer(env: Record<string, string | undefined>, port: number): Promise<{ base: string; stop(): Promise<void> }> {
   // Every spawned server is reached from 127.0.0.1: per-IP limits stay out of the way unless a test sets them.
   const generous = { RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000', RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000', RATE_LIMIT_SIGN_INS_PER_IP: '100000' };
-  const child = spawn(process.execPath, [apiMain], { env: cleanEnv({ ...generous, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }), stdio: 'ignore' });
+  const child = spawn(process.execPath, [apiMain], {
+    env: cleanEnv({ ...generous, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start (exit ${child.exitCode})`);
+    if (Date.now() > deadline || child.exitCode !== null) {
+      const exitCode = child.exitCode;
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`server did not start (exit ${exitCode}):\n${stderr.trim().split('\n').slice(-15).join('\n')}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    base,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return { base, stop };
+}
+
+/** Starts several servers at once; if any fails, stops the others before rethrowing. */
+export async function startServers(env: Record<string, string | undefined>, ports: number[]): Promise<Awaited<ReturnType<typeof startServer>>[]> {
+  const results = await Promise.allSettled(ports.map((port) => startServer(env, port)));
+  const failure = results.find((r) => r.status === 'rejected');
+  if (!failure) return results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof startServer>>>).value);
+  await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+  throw failure.reason;
 }
 
 // The CLI and server read only what the test passes, plus PATH and HOME.

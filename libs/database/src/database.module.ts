@@ -3,6 +3,7 @@ import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList }
 import { AppConfig } from '#config';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
 import { buildDataSourceOptions, migrations } from './data-source-options.js';
+import { runMigrationsExclusively } from './run-migrations.js';
 import { sharePGliteOnLoopback, sharedPGliteUrl } from './pglite-share.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -47,9 +48,10 @@ export class DatabaseModule implements OnApplicationShutdown {
                 where = `the running server's embedded database (${url})`;
               }
             }
-            if (options.runMigrations === false) dataSourceOptions = { ...dataSourceOptions, migrationsRun: false };
-            const dataSource = new DataSource(dataSourceOptions);
+            const runMigrations = options.runMigrations !== false && dataSourceOptions.migrationsRun === true;
+            const dataSource = new DataSource({ ...dataSourceOptions, migrationsRun: false });
             await dataSource.initialize();
+            if (runMigrations) await runMigrationsExclusively(dataSource);
             if (dataDir && options.shareEmbedded && dataSourceOptions.driver) cleanups.push(await sharePGliteOnLoopback(dataDir));
             logger.log(`Using ${where}`);
             return dataSource;

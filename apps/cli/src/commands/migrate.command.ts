@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner } from 'nest-commander';
 import { DataSource } from 'typeorm';
+import { runMigrationsExclusively } from '#database';
 import { runCommand } from '../cli-io.js';
 
 @Command({ name: 'migrate', description: 'Run pending database migrations' })
@@ -11,7 +12,7 @@ export class MigrateCommand extends CommandRunner {
 
   run(): Promise<void> {
     return runCommand(async () => {
-      const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+      const applied = await runMigrationsExclusively(this.dataSource);
       console.log(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'No pending migrations.');
     });
   }
