@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from './support/cli.js';
+import { startServer, type RunningServer } from './support/cli.js';
 import { newEmail } from './support/factories.js';
 import { backend } from './support/test-app.js';
 
@@ -18,7 +18,7 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
     dataDirs.push(dataDir);
     return startServer({ DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL, ...env }, port);
   };
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: RunningServer;
   beforeAll(async () => {
     server = await start(18561, { TRUST_PROXY: 'true', RATE_LIMIT_OTP_REQUESTS_PER_IP: '3', RATE_LIMIT_OTP_VERIFIES_PER_IP: '4', RATE_LIMIT_SIGN_INS_PER_IP: '2' });
   });

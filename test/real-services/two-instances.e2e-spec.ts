@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { adminSignIn } from '../support/admin-fixture.js';
-import { runCli, startServers } from '../support/cli.js';
+import { runCli, startServers, type RunningServer } from '../support/cli.js';
 
 // Two API processes on different ports sharing one Postgres and one Redis, as behind a load balancer.
 describe('two instances sharing Postgres and Redis', () => {
@@ -17,8 +17,8 @@ describe('two instances sharing Postgres and Redis', () => {
     ADMIN_SESSION_SECRET: 'two-instances-admin-secret-0123456789abcd',
     OTP_RESEND_COOLDOWN_SECONDS: '0',
   };
-  let a: Awaited<ReturnType<typeof startServer>>;
-  let b: Awaited<ReturnType<typeof startServer>>;
+  let a: RunningServer;
+  let b: RunningServer;
   beforeAll(async () => {
     // Started together on purpose: on a fresh database both race to migrate it.
     [a, b] = await startServers(env, [18571, 18572]);

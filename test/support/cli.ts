@@ -29,12 +29,17 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
   });
 }
 
+export interface RunningServer {
+  base: string;
+  stop(): Promise<void>;
+}
+
 /**
  * Starts the built API server and resolves once /health answers; returns a stop function. A server
  * that fails to start is killed and its last stderr lines are in the error, so nothing lingers to
  * keep jest from exiting.
  */
-export async function startServer(env: Record<string, string | undefined>, port: number): Promise<{ base: string; stop(): Promise<void> }> {
+export async function startServer(env: Record<string, string | undefined>, port: number): Promise<RunningServer> {
   // Every spawned server is reached from 127.0.0.1: per-IP limits stay out of the way unless a test sets them.
   const generous = { RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000', RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000', RATE_LIMIT_SIGN_INS_PER_IP: '100000' };
   const child = spawn(process.execPath, [apiMain], {
@@ -63,10 +68,10 @@ export async function startServer(env: Record<string, string | undefined>, port:
 }
 
 /** Starts several servers at once; if any fails, stops the others before rethrowing. */
-export async function startServers(env: Record<string, string | undefined>, ports: number[]): Promise<Awaited<ReturnType<typeof startServer>>[]> {
+export async function startServers(env: Record<string, string | undefined>, ports: number[]): Promise<RunningServer[]> {
   const results = await Promise.allSettled(ports.map((port) => startServer(env, port)));
   const failure = results.find((r) => r.status === 'rejected');
-  if (!failure) return results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof startServer>>>).value);
+  if (!failure) return results.map((r) => (r as PromiseFulfilledResult<RunningServer>).value);
   await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
   throw failure.reason;
 }
