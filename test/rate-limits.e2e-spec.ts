@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from './support/cli.js';
+import { runCli, startServer, type RunningServer } from './support/cli.js';
+import { eventually } from './support/tcp-proxy.js';
 import { newEmail } from './support/factories.js';
 import { backend } from './support/test-app.js';
 
@@ -13,14 +14,17 @@ const newAddress = () => `2001:db8:${randomInt(1, 0xffff).toString(16)}:${random
 
 describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
   const dataDirs: string[] = [];
-  const start = (port: number, env: Record<string, string>) => {
+  const serverEnv = () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'otp-limits-'));
     dataDirs.push(dataDir);
-    return startServer({ DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL, ...env }, port);
+    return { DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL };
   };
+  const start = (port: number, env: Record<string, string>) => startServer({ ...serverEnv(), ...env }, port);
   let server: RunningServer;
+  // The CLI reads the server's database: the same DATA_DIR (or DATABASE_URL).
+  const env = { ...serverEnv(), TRUST_PROXY: 'true', RATE_LIMIT_OTP_REQUESTS_PER_IP: '3', RATE_LIMIT_OTP_VERIFIES_PER_IP: '4', RATE_LIMIT_SIGN_INS_PER_IP: '2' };
   beforeAll(async () => {
-    server = await start(18561, { TRUST_PROXY: 'true', RATE_LIMIT_OTP_REQUESTS_PER_IP: '3', RATE_LIMIT_OTP_VERIFIES_PER_IP: '4', RATE_LIMIT_SIGN_INS_PER_IP: '2' });
+    server = await startServer(env, 18561);
   });
   afterAll(async () => {
     await server?.stop();
@@ -39,6 +43,24 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
     expect(limited).toEqual({ status: 429, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
     expect(Number(limited.retryAfter)).toBeGreaterThan(3500);
     expect((await request(newAddress())).status).toBe(200);
+  });
+
+  it('writes an address that runs into a limit to the audit log once per window, however often it is refused', async () => {
+    const prefix = `2001:db8:${randomInt(1, 0xffff).toString(16)}:${randomInt(1, 0xffff).toString(16)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await post(server.base, '/api/auth/otp/request', `${prefix}::1`, { identifier: newEmail(), purpose: 'REGISTER' })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+    // The write is not awaited by the refused request.
+    let events: string[] = [];
+    await eventually(async () => {
+      const audit = await runCli(['audit', '--type', 'rate_limit.exceeded', '--limit', '10000'], env);
+      expect(audit).toMatchObject({ code: 0 });
+      events = audit.stdout.split('\n').filter((line) => line.includes(`${prefix}::/64`));
+      return events.length > 0;
+    });
+    expect(events).toHaveLength(1);
+    const details = JSON.parse(events[0].slice(events[0].indexOf('{')));
+    expect(details).toEqual({ route: 'POST /api/auth/otp/request', limit: 3, windowSeconds: 3600 });
   });
 
   it('counts an IPv6 client by its /64, so rotating the interface part does not help', async () => {

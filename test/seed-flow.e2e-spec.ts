@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { AuditEvent } from '#audit';
 import { User } from '#users';
 import { expectError } from './support/expect-error.js';
 import { createUser, newEmail, newPhone, newUsername, signUp, verificationToken } from './support/factories.js';
@@ -103,6 +104,8 @@ describe(`the seed flow (${backend.database} + ${backend.redis})`, () => {
     const token = await verificationToken(t, user.identifier, 'LOGIN');
     const login = await t.http().post('/api/auth/login').send({ identifier: user.identifier, verification_token: token }).expect(403);
     expect(login.body.code).toBe('USER_BLOCKED');
+    const attempts = await t.app.get(DataSource).getRepository(AuditEvent).findBy({ type: 'user.blocked_attempt', targetId: user.id });
+    expect(attempts.map((a) => a.details)).toEqual([{ via: 'login' }]);
   });
 
   it('answers ACCOUNT_EXISTS when the identifier was registered between verify and register', async () => {

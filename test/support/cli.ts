@@ -31,7 +31,12 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
 
 export interface RunningServer {
   base: string;
+  /** SIGTERM, then waits for the process to end. */
   stop(): Promise<void>;
+  /** Sends a signal and returns at once. */
+  signal(signal: NodeJS.Signals): void;
+  /** Settles when the process ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
@@ -48,11 +53,12 @@ export async function startServer(env: Record<string, string | undefined>, port:
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
+  const signal = (name: NodeJS.Signals) => void child.kill(name);
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
@@ -64,7 +70,7 @@ export async function startServer(env: Record<string, string | undefined>, port:
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { base, stop };
+  return { base, stop, signal, exited };
 }
 
 /** Starts several servers at once; if any fails, stops the others before rethrowing. */

@@ -52,6 +52,13 @@ export function parseDuration(text: string): number {
 }
 
 /** Aligned columns, for lists a person reads. */
+/** --limit: a whole number from 1 to 10000. */
+export function parseLimit(value: string): number {
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new Error('--limit must be a whole number from 1 to 10000');
+  return limit;
+}
+
 export function table(rows: Record<string, string>[]): string {
   if (!rows.length) return '(none)\n';
   const columns = Object.keys(rows[0]);

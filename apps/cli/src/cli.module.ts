@@ -1,12 +1,14 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { InjectCommander } from 'nest-commander';
 import { AccountsModule } from '#admin';
+import { AuditModule } from '#audit';
 import { CommonModule } from '#common';
 import { ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
 import { OtpModule } from '#otp';
 import { RedisModule } from '#redis';
 import { entities } from '../../api/src/entities.js';
+import { AuditCommand } from './commands/audit.command.js';
 import { AdminTokenCommand } from './commands/admin-token.command.js';
 import { CreateAdminCommand } from './commands/create-admin.command.js';
 import { MigrateCommand } from './commands/migrate.command.js';
@@ -27,7 +29,7 @@ class ProgramName implements OnModuleInit {
 
 /** The management commands: thin wrappers over the same services the API and admin panel use. */
 @Module({
-  imports: [ConfigModule, CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, AccountsModule, OtpModule],
+  imports: [ConfigModule, CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, AccountsModule, AuditModule, OtpModule],
   providers: [
     ProgramName,
     SetPasswordCommand,
@@ -42,6 +44,7 @@ class ProgramName implements OnModuleInit {
     SessionsCommand,
     SessionsRevokeAllCommand,
     MigrateCommand,
+    AuditCommand,
   ],
 })
 export class CliModule {}

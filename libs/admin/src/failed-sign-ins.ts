@@ -1,4 +1,4 @@
-import type { Clock } from '#common';
+import { ExpiringMap, type Clock } from '#common';
 import type { RedisConnection } from '#redis';
 
 const WINDOW_SECONDS = 15 * 60;
@@ -8,17 +8,18 @@ const WINDOW_SECONDS = 15 * 60;
  * Redis, shared by every instance, or in process on the embedded default.
  */
 export class FailedSignIns {
-  private readonly memory = new Map<string, { count: number; expiresAt: number }>();
+  private readonly memory: ExpiringMap<number>;
 
   constructor(
     private readonly redis: RedisConnection | null,
-    private readonly clock: Clock,
-  ) {}
+    clock: Clock,
+  ) {
+    this.memory = new ExpiringMap(100_000, () => clock.now().getTime());
+  }
 
   async count(key: string): Promise<number> {
     if (this.redis) return Number((await this.redis.run((client) => client.get(`admin:failed:${key}`))) ?? 0);
-    const entry = this.memory.get(key);
-    return entry && entry.expiresAt > this.clock.now().getTime() ? entry.count : 0;
+    return this.memory.get(key) ?? 0;
   }
 
   async add(key: string): Promise<void> {
@@ -26,10 +27,9 @@ export class FailedSignIns {
       await this.redis.run((client) => client.multi().incr(`admin:failed:${key}`).expire(`admin:failed:${key}`, WINDOW_SECONDS, 'NX').exec());
       return;
     }
-    const now = this.clock.now().getTime();
-    const entry = this.memory.get(key);
-    if (entry && entry.expiresAt > now) entry.count += 1;
-    else this.memory.set(key, { count: 1, expiresAt: now + WINDOW_SECONDS * 1000 });
+    // The window starts at the first failure, as with Redis's EXPIRE NX.
+    const count = this.memory.get(key);
+    this.memory.set(key, (count ?? 0) + 1, count === undefined ? WINDOW_SECONDS * 1000 : this.memory.ttl(key));
   }
 
   async clear(key: string): Promise<void> {

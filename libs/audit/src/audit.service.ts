@@ -31,6 +31,15 @@ export class AuditService {
     this.logger.log(JSON.stringify({ audit: entry.type, actor: entry.actorId ?? null, target: entry.targetId ?? null, ip: entry.ip ?? null, ...entry.details }));
   }
 
+  /** The newest events first, optionally of one type: for the CLI. */
+  recent(options: { type?: AuditEventType; limit?: number } = {}): Promise<AuditEvent[]> {
+    return this.dataSource.getRepository(AuditEvent).find({
+      where: options.type ? { type: options.type } : {},
+      order: { createdAt: 'DESC' },
+      take: options.limit ?? 50,
+    });
+  }
+
   /** For events that follow a change made elsewhere (e.g. in Redis): a failed write is logged, not thrown. */
   async recordBestEffort(entry: AuditEntry): Promise<void> {
     await this.record(entry).catch((error: unknown) => this.logger.warn(`Could not write audit event ${entry.type}: ${String((error as Error)?.message ?? error)}`));

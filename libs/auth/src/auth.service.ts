@@ -43,16 +43,26 @@ export class AuthService {
 
   async login(rawIdentifier: string, verificationToken: string, client: ClientContext): Promise<Session> {
     const identifier = this.otp.normalize(rawIdentifier);
-    return this.spendVerificationToken(verificationToken, 'LOGIN', identifier, () =>
-      this.dataSource.transaction(async (manager) => {
-        const user = await this.users.findByIdentifier(identifier, manager);
-        if (!user) throw new DomainError('VERIFICATION_TOKEN_INVALID', 'There is no account for this identifier.');
-        if (!user.isActive) throw new DomainError('USER_BLOCKED', 'This account is blocked.');
-        await this.users.recordLogin(user, this.clock.now(), manager);
-        await this.audit.record({ type: 'user.logged_in', actorId: user.id, targetId: user.id, ip: client.ip }, manager);
-        return { user, tokens: await this.tokens.issuePair(user, client, manager) };
-      }),
-    );
+    let blockedUserId: string | undefined;
+    try {
+      return await this.spendVerificationToken(verificationToken, 'LOGIN', identifier, () =>
+        this.dataSource.transaction(async (manager) => {
+          const user = await this.users.findByIdentifier(identifier, manager);
+          if (!user) throw new DomainError('VERIFICATION_TOKEN_INVALID', 'There is no account for this identifier.');
+          if (!user.isActive) {
+            blockedUserId = user.id;
+            throw new DomainError('USER_BLOCKED', 'This account is blocked.');
+          }
+          await this.users.recordLogin(user, this.clock.now(), manager);
+          await this.audit.record({ type: 'user.logged_in', actorId: user.id, targetId: user.id, ip: client.ip }, manager);
+          return { user, tokens: await this.tokens.issuePair(user, client, manager) };
+        }),
+      );
+    } catch (error) {
+      // Written after the transaction has ended: the embedded database has a single session.
+      if (blockedUserId) await this.audit.recordBestEffort({ type: 'user.blocked_attempt', targetId: blockedUserId, ip: client.ip, details: { via: 'login' } });
+      throw error;
+    }
   }
 
   /**

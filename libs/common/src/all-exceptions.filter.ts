@@ -40,7 +40,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       code: error.code,
       ...(error.details?.length ? { details: error.details } : {}),
     };
-    response.status(error.status).json(body);
+    // Set explicitly: res.json keeps a Content-Type the route declared for success (the dev outbox's text/plain).
+    response.status(error.status).type('application/json').json(body);
   }
 
   private toDomainError(exception: unknown): DomainError {

@@ -8,3 +8,4 @@ export { createValidationPipe } from './validation.pipe.js';
 export { ApiErrorResponses } from './api-error-responses.decorator.js';
 export { CommonModule } from './common.module.js';
 export { withTimeout } from './with-timeout.js';
+export { ExpiringMap } from './expiring-map.js';

@@ -7,7 +7,7 @@ import { loadDevelopmentSecrets } from './development-secrets.js';
 /** The typed configuration every module receives; built once at start-up by {@link loadConfig}. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
-  readonly http!: { port: number; host: string; bodyLimit: string; corsOrigins: string[]; logLevel: string; trustProxy: boolean | number | string };
+  readonly http!: { port: number; host: string; bodyLimit: string; corsOrigins: string[]; logLevel: string; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
   readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number };
   readonly database!:
     | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
@@ -78,6 +78,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
       logLevel: env.LOG_LEVEL,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      shutdownDrainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     },
     rateLimits: { otpRequest: env.RATE_LIMIT_OTP_REQUESTS_PER_IP, otpVerify: env.RATE_LIMIT_OTP_VERIFIES_PER_IP, signIn: env.RATE_LIMIT_SIGN_INS_PER_IP },
     database: env.DATABASE_URL

@@ -25,6 +25,13 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_OTP_REQUESTS_PER_IP = 20;
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_OTP_VERIFIES_PER_IP = 60;
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_SIGN_INS_PER_IP = 30;
+  /**
+   * On SIGTERM/SIGINT: /health/ready answers 503 at once, new connections are still accepted for
+   * SHUTDOWN_DRAIN_DELAY_MS (time for a load balancer to notice), then the listener closes and
+   * requests in flight get up to SHUTDOWN_GRACE_MS to finish before their connections are cut.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_DELAY_MS = 0;
+  @Transform(toInt) @IsInt() @Min(0) @Max(300_000) SHUTDOWN_GRACE_MS = 10_000;
   /** Comma-separated origins allowed by CORS; empty keeps CORS closed. */
   @IsString() CORS_ORIGINS = '';
 

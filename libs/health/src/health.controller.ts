@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse
 import type { Response } from 'express';
 import { Public } from '#auth-tokens';
 import { HealthService, type DependencyState } from './health.service.js';
+import { ShutdownState } from './shutdown-state.js';
 
 class ReadinessDto {
   @ApiProperty({ enum: ['ok', 'unavailable'] }) status!: string;
@@ -13,7 +14,10 @@ class ReadinessDto {
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(HealthService) private readonly health: HealthService) {}
+  constructor(
+    @Inject(HealthService) private readonly health: HealthService,
+    @Inject(ShutdownState) private readonly shutdown: ShutdownState,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process answers' })
@@ -23,13 +27,14 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer' })
+  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer, and the process is not shutting down' })
   @ApiOkResponse({ type: ReadinessDto })
-  @ApiServiceUnavailableResponse({ description: 'The error shape (code NOT_READY) plus `checks`, naming what is down.' })
+  @ApiServiceUnavailableResponse({ description: 'The error shape (code NOT_READY) plus `checks`, naming what is down (`shutdown: draining` once SIGTERM has arrived).' })
   async ready(@Res({ passthrough: true }) response: Response): Promise<object> {
-    const checks = await this.health.check();
-    if (Object.values(checks).every((state) => state !== 'down')) return { status: 'ok', checks };
-    const down = Object.entries(checks).filter(([, state]) => state === 'down').map(([name]) => name);
+    const checks: Record<string, DependencyState | 'draining'> = await this.health.check();
+    if (this.shutdown.draining) checks.shutdown = 'draining';
+    const down = Object.entries(checks).filter(([, state]) => state === 'down' || state === 'draining').map(([name]) => name);
+    if (!down.length) return { status: 'ok', checks };
     response.status(503);
     return { statusCode: 503, error: 'Service Unavailable', message: `Unavailable: ${down.join(', ')}`, code: 'NOT_READY', status: 'unavailable', checks };
   }

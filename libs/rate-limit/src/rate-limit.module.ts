@@ -2,6 +2,7 @@ import { Module, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AuditModule } from '#audit';
 import { AppConfig } from '#config';
 import { RedisConnection } from '#redis';
 import { RATE_LIMIT, type RateLimitName } from './rate-limit.decorator.js';
@@ -19,6 +20,7 @@ const reflector = new Reflector();
  */
 @Module({
   imports: [
+    AuditModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, { token: RedisConnection, optional: true }],
       useFactory: (config: AppConfig, redis: RedisConnection | null) => {

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AccountsService, type Actor } from '#admin';
-import { runCommand, table } from '../cli-io.js';
+import { parseLimit, runCommand, table } from '../cli-io.js';
 
 const cli: Actor = { userId: null, via: 'cli' };
 
@@ -36,9 +36,7 @@ export class UsersListCommand extends CommandRunner {
 
   @Option({ flags: '-n, --limit <count>', description: 'how many (default 50)' })
   parseLimit(value: string): number {
-    const limit = Number(value);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new Error('--limit must be a whole number from 1 to 10000');
-    return limit;
+    return parseLimit(value);
   }
 }
 

@@ -1,0 +1,174 @@
+import fc from 'fast-check';
+import { ErrorCodes } from '#common';
+import { signUp } from './support/factories.js';
+import { backend, startTestApp, type TestApp } from './support/test-app.js';
+
+type Schema = {
+  $ref?: string;
+  type?: string;
+  enum?: unknown[];
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  allOf?: Schema[];
+};
+type Operation = { method: string; path: string; body?: Schema; query: { name: string; schema: Schema }[]; secured: boolean };
+
+const LEAKS = /\bat \S+ \(|\.ts:\d+|node_modules|QueryFailedError|TypeORMError|SELECT |INSERT INTO|UPDATE \S+ SET|syntax error at|duplicate key|ReplyError|ERR /;
+const RUNS_PER_OPERATION = 300;
+
+// Plausible values for the seed API's fields, so that many generated requests get past validation
+// and reach the services (and the databases) behind it.
+const plausible: Record<string, fc.Arbitrary<unknown>> = {
+  identifier: fc.oneof(fc.emailAddress(), fc.constantFrom('+14155550123', '+447911123456', '+33612345678', '(415) 555-0123')),
+  otp: fc.stringMatching(/^\d{6}$/),
+  verification_token: fc.uuid(),
+  username: fc.stringMatching(/^[a-z][a-z0-9_]{2,20}$/),
+  refresh: fc.string({ maxLength: 200 }),
+};
+
+/** Values that fit a property's schema (mostly), so generated requests reach past validation too. */
+function fitting(schema: Schema, components: Record<string, Schema>, name?: string): fc.Arbitrary<unknown> {
+  if (name && plausible[name]) return fc.oneof({ weight: 4, arbitrary: plausible[name] }, { weight: 1, arbitrary: fitting(schema, components) });
+  if (schema.$ref) return fitting(components[schema.$ref.split('/').pop()!], components);
+  if (schema.allOf?.length) return fitting(schema.allOf[0], components);
+  if (schema.enum) return fc.constantFrom(...schema.enum);
+  switch (schema.type) {
+    case 'string':
+      if (schema.format === 'email' || /identifier/i.test(schema.pattern ?? '')) return fc.emailAddress();
+      if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern));
+      return fc.string({ minLength: schema.minLength ?? 0, maxLength: schema.maxLength ?? 40 });
+    case 'integer':
+      return fc.integer();
+    case 'number':
+      return fc.double();
+    case 'boolean':
+      return fc.boolean();
+    case 'array':
+      return fc.array(fitting(schema.items ?? {}, components), { maxLength: 3 });
+    case 'object': {
+      const entries = Object.entries(schema.properties ?? {});
+      return fc.record(Object.fromEntries(entries.map(([name, property]) => [name, fitting(property, components, name)])), {
+        requiredKeys: schema.required?.filter((name) => schema.properties?.[name]) ?? [],
+      });
+    }
+    default:
+      return fc.anything();
+  }
+}
+
+/** Hostile or merely wrong values: other types, huge and odd strings, prototype keys. */
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.anything({ maxDepth: 2 }),
+  fc.string({ unit: 'grapheme', maxLength: 64 }),
+  fc.constantFrom('', ' ', '\u0000', "' OR 1=1 --", '"; DROP TABLE users; --', '${7*7}', '../../etc/passwd', '%00', 'null', '0', '-1', '1e309', 'x'.repeat(5000), '+1 (555) 010-9999', 'a@b', '@', '🙂@🙂.com'),
+  fc.constantFrom(null, true, -1, 0, 1e309, Number.MAX_SAFE_INTEGER, [], {}, { __proto__: { admin: true } }, { constructor: { prototype: { admin: true } } }),
+);
+
+function bodyFor(operation: Operation, components: Record<string, Schema>): fc.Arbitrary<string | undefined> {
+  const valid = operation.body ? fitting(operation.body, components) : fc.constant({});
+  const mutated = valid.chain((body) => {
+    const keys = body && typeof body === 'object' ? Object.keys(body) : [];
+    return fc.record({ key: keys.length ? fc.constantFrom(...keys, '__proto__', 'extra') : fc.constant('extra'), value: hostileValue }).map(({ key, value }) => ({ ...(body as object), [key]: value }));
+  });
+  return fc.oneof(
+    { weight: 3, arbitrary: valid.map((body) => JSON.stringify(body)) },
+    { weight: 4, arbitrary: mutated.map((body) => JSON.stringify(body)) },
+    { weight: 1, arbitrary: hostileValue.map((value) => JSON.stringify(value) ?? 'undefined') },
+    { weight: 1, arbitrary: fc.string({ maxLength: 80 }) }, // not JSON at all
+    { weight: 1, arbitrary: fc.constantFrom('{', '{"identifier":', '[]', '{"a":1}{', '{"__proto__":{"isAdmin":true}}', `{"identifier":"${'9'.repeat(20000)}"}`) },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  );
+}
+
+const headersArbitrary = (validAccess: string) =>
+  fc.record(
+    {
+      authorization: fc.oneof(
+        fc.constant(`Bearer ${validAccess}`),
+        fc.string({ maxLength: 60 }).map((s) => `Bearer ${s}`),
+        fc.constantFrom('Bearer', 'Basic dXNlcjpwYXNz', 'Bearer a.b.c', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.', `Bearer ${validAccess}x`, `bearer  ${validAccess}`),
+      ),
+      contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1'),
+      accept: fc.constantFrom('application/json', 'text/html', '*/*'),
+      forwardedFor: fc.option(fc.constantFrom('1.2.3.4', 'not-an-ip', '::1, 10.0.0.1', '999.999.999.999')),
+    },
+    { requiredKeys: ['contentType', 'accept'] },
+  );
+
+function queryArbitrary(operation: Operation, components: Record<string, Schema>): fc.Arbitrary<Record<string, string>> {
+  const parameter = (schema: Schema, name: string) => fc.oneof(fitting(schema, components, name).map(String), fc.string({ maxLength: 40 }), hostileValue.map(String));
+  return fc.record(Object.fromEntries(operation.query.map((q) => [q.name, parameter(q.schema, q.name)])), { requiredKeys: [] }).chain((query) =>
+    fc.option(fc.dictionary(fc.constantFrom('purpose', 'identifier', '__proto__', 'a[b]', 'x'), fc.string({ maxLength: 20 }), { maxKeys: 2 }), { nil: {} }).map((extra) => ({ ...extra, ...(query as Record<string, string>) })),
+  );
+}
+
+function operationsOf(spec: { paths: Record<string, Record<string, any>> }): Operation[] {
+  return Object.entries(spec.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({
+      method,
+      path,
+      body: operation.requestBody?.content?.['application/json']?.schema,
+      query: (operation.parameters ?? []).filter((p: { in: string }) => p.in === 'query').map((p: { name: string; schema: Schema }) => ({ name: p.name, schema: p.schema ?? {} })),
+      secured: Boolean(operation.security?.length),
+    })),
+  );
+}
+
+describe(`every endpoint of /docs-json under generated input (${backend.database} + ${backend.redis})`, () => {
+  let t: TestApp;
+  let spec: { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, Schema> } };
+  let validAccess: string;
+  beforeAll(async () => {
+    t = await startTestApp({ OTP_RESEND_COOLDOWN_SECONDS: '0', OTP_HOURLY_LIMIT: '1000000' });
+    spec = (await t.http().get('/docs-json').expect(200)).body;
+    validAccess = (await signUp(t)).access;
+  });
+  afterAll(() => t.close());
+
+  it('covers every documented operation', () => {
+    expect(operationsOf(spec).length).toBeGreaterThanOrEqual(11);
+  });
+
+  it('never answers 5xx, always answers errors in the one shape with a known code, and never leaks internals', async () => {
+    const seen: Record<string, Record<string, number>> = {};
+    for (const operation of operationsOf(spec)) {
+      const label = `${operation.method.toUpperCase()} ${operation.path}`;
+      seen[label] = {};
+      await fc.assert(
+        fc.asyncProperty(bodyFor(operation, spec.components.schemas), headersArbitrary(validAccess), queryArbitrary(operation, spec.components.schemas), async (body, headers, query) => {
+          let call = (t.http() as any)[operation.method](operation.path).query(query).set('Accept', headers.accept);
+          if (headers.authorization) call = call.set('Authorization', headers.authorization);
+          if (headers.forwardedFor) call = call.set('X-Forwarded-For', headers.forwardedFor);
+          if (body !== undefined && operation.method !== 'get') call = call.set('Content-Type', headers.contentType).send(body);
+          const res = await call;
+          const outcome = res.body?.code ?? String(res.status);
+          seen[label][outcome] = (seen[label][outcome] ?? 0) + 1;
+          expect({ label, status: res.status < 500 ? 'below 500' : res.status, body: res.text.slice(0, 300) }).toMatchObject({ status: 'below 500' });
+          expect(res.text).not.toMatch(LEAKS);
+          if (res.status >= 400) {
+            expect(res.body).toEqual({
+              statusCode: res.status,
+              error: expect.any(String),
+              message: expect.any(String),
+              code: expect.any(String),
+              ...(res.body.details ? { details: expect.any(Array) } : {}),
+            });
+            expect(ErrorCodes[res.body.code as keyof typeof ErrorCodes]).toBe(res.status);
+          }
+        }),
+        { numRuns: RUNS_PER_OPERATION },
+      );
+    }
+    // The process is alive and still serves the whole flow after all of it. (The fuzzed logout/all
+    // ended validAccess's sessions, as it should.)
+    await t.http().get('/health').expect(200);
+    await t.http().get('/api/auth/me').set('Authorization', `Bearer ${(await signUp(t)).access}`).expect(200);
+    // Reported, so a run shows how deep the generated requests went (codes past VALIDATION_FAILED came from the services).
+    console.log(`fuzzed ${RUNS_PER_OPERATION} requests per operation; outcomes (error code, or status):\n${Object.entries(seen).map(([label, statuses]) => `  ${label}: ${JSON.stringify(statuses)}`).join('\n')}`);
+  });
+});
