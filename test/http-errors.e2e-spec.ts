@@ -1,13 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { expectError } from './support/expect-error.js';
-import { newEmail, signUp } from './support/factories.js';
+import { newEmail } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
-
-const b64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-function forge(header: object, claims: object, secret?: string): string {
-  const unsigned = `${b64url(header)}.${b64url(claims)}`;
-  return `${unsigned}.${secret ? createHmac('sha256', secret).update(unsigned).digest('base64url') : ''}`;
-}
 
 describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})`, () => {
   let t: TestApp;
@@ -49,31 +42,6 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
     expectError(await t.http().get('/api/auth/me'), 'AUTH_REQUIRED');
     expectError(await t.http().get('/api/auth/me').set('Authorization', 'Bearer not.a.jwt'), 'TOKEN_INVALID');
     expectError(await t.http().get('/api/auth/me').set('Authorization', 'Basic abc'), 'AUTH_REQUIRED');
-  });
-
-  it('refuses forged, mis-typed and misdirected tokens', async () => {
-    const user = await signUp(t);
-    const [, payload] = user.access.split('.');
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    const secret = t.config.jwt.secret;
-    const now = Math.floor(Date.now() / 1000);
-    const hostile = {
-      'alg none': forge({ alg: 'none', typ: 'JWT' }, claims),
-      'wrong key': forge({ alg: 'HS256', typ: 'JWT' }, claims, 'another-secret-another-secret-0123456789'),
-      'tampered payload': `${user.access.split('.')[0]}.${b64url({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })}.${user.access.split('.')[2]}`,
-      expired: forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, iat: now - 3600, exp: now - 60 }, secret),
-      'not yet valid': forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, nbf: now + 3600 }, secret),
-      'wrong issuer': forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, iss: 'someone-else' }, secret),
-      'wrong audience': forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, aud: 'another-app' }, secret),
-      'HS512 with the right key': forge({ alg: 'HS512', typ: 'JWT' }, claims, secret),
-      'refresh token as access': user.refresh,
-    };
-    for (const [name, token] of Object.entries(hostile)) {
-      const res = await t.http().get('/api/auth/me').set('Authorization', `Bearer ${token}`);
-      expect({ name, status: res.status, code: res.body.code }).toEqual({ name, status: 401, code: 'TOKEN_INVALID' });
-    }
-    await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.access}`).expect(200);
-    expectError(await post('/api/auth/token/refresh').send({ refresh: user.access }), 'TOKEN_INVALID');
   });
 
   it('sends security headers and no X-Powered-By', async () => {

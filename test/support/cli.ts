@@ -82,8 +82,15 @@ export async function startServers(env: Record<string, string | undefined>, port
   throw failure.reason;
 }
 
+/**
+ * One key-encryption key for every server, CLI and in-process app of a test run: on the real
+ * backends they share one database, and so its signing keys. (Each would otherwise generate its own
+ * into its DATA_DIR and could not read the keys another created.)
+ */
+export const TEST_KEYS_ENCRYPTION_KEY = Buffer.alloc(32, 'test-kek').toString('base64');
+
 // The CLI and server read only what the test passes, plus PATH and HOME.
 function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const base = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development' };
+  const base = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', KEYS_ENCRYPTION_KEY: TEST_KEYS_ENCRYPTION_KEY };
   return Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
 }

@@ -6,6 +6,7 @@ import { AppConfig, loadConfig } from '#config';
 import { DevDeliveryChannel, DeliveryChannel, OtpService, type OtpPurpose } from '#otp';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { configureApp } from '../../apps/api/src/configure-app.js';
+import { TEST_KEYS_ENCRYPTION_KEY } from './cli.js';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -33,6 +34,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     PGLITE_MEMORY: '1',
     JWT_SECRET: 'test-jwt-secret-test-jwt-secret-0123456789',
     OTP_SECRET: 'test-otp-secret-test-otp-secret-0123456789',
+    KEYS_ENCRYPTION_KEY: TEST_KEYS_ENCRYPTION_KEY,
     ...process.env,
     ...env,
   });

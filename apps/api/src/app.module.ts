@@ -9,6 +9,7 @@ import { DatabaseModule } from '#database';
 import { HealthModule } from '#health';
 import { OtpModule } from '#otp';
 import { RedisModule } from '#redis';
+import { SigningKeysModule } from '#signing-keys';
 import { entities } from './entities.js';
 
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
         CommonModule,
         DatabaseModule.forRoot(entities, { shareEmbedded: options.shareEmbeddedDatabase }),
         RedisModule,
+        SigningKeysModule.forRoot({ loadAtStart: true }),
         AuthTokensModule,
         OtpModule,
         AuthModule,

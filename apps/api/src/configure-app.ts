@@ -33,7 +33,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   if (config.http.corsOrigins.length) app.enableCors({ origin: config.http.corsOrigins, credentials: false });
-  app.setGlobalPrefix('api', { exclude: ['health', 'health/ready'] });
+  app.setGlobalPrefix('api', { exclude: ['health', 'health/ready', '.well-known/jwks.json'] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 

@@ -1,6 +1,7 @@
 import { AuditEvent } from '#audit';
 import { RefreshToken } from '#auth-tokens';
+import { SigningKey } from '#signing-keys';
 import { User } from '#users';
 
 /** Every TypeORM entity, for the app's data source and for ormconfig.ts (the typeorm CLI). */
-export const entities = [User, RefreshToken, AuditEvent];
+export const entities = [User, RefreshToken, AuditEvent, SigningKey];

@@ -7,6 +7,7 @@ import { ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
 import { OtpModule } from '#otp';
 import { RedisModule } from '#redis';
+import { SigningKeysModule } from '#signing-keys';
 import { entities } from '../../api/src/entities.js';
 import { AuditCommand } from './commands/audit.command.js';
 import { AdminTokenCommand } from './commands/admin-token.command.js';
@@ -29,7 +30,7 @@ class ProgramName implements OnModuleInit {
 
 /** The management commands: thin wrappers over the same services the API and admin panel use. */
 @Module({
-  imports: [ConfigModule, CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, AccountsModule, AuditModule, OtpModule],
+  imports: [ConfigModule, CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, SigningKeysModule.forRoot({ loadAtStart: false }), AccountsModule, AuditModule, OtpModule],
   providers: [
     ProgramName,
     SetPasswordCommand,

@@ -17,6 +17,8 @@ export const AUDIT_EVENT_TYPES = [
   'admin.sign_in_failed',
   'admin.password_set',
   'admin.token_issued',
+  'keys.rotated',
+  'keys.retired',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export type AuditDetails = Record<string, string | number | boolean | null>;

@@ -5,6 +5,7 @@ import { DataSource, EntityManager, IsNull, Raw } from 'typeorm';
 import { AuditService } from '#audit';
 import { Clock, DomainError } from '#common';
 import { AppConfig } from '#config';
+import { SigningKeysService } from '#signing-keys';
 import { User } from '#users';
 import { RefreshToken } from './refresh-token.entity.js';
 import { claimsAreWellFormed, type ClientContext, type TokenClaims, type TokenType } from './token-claims.js';
@@ -25,6 +26,7 @@ export class TokensService {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(SigningKeysService) private readonly keys: SigningKeysService,
   ) {}
 
   /** Issues a pair, opening a new session family unless one is given (rotation). */
@@ -99,10 +101,12 @@ export class TokensService {
 
   /** Verifies signature, algorithm, issuer, audience, expiry and token type. */
   async verify(token: string, type: TokenType, options: { ignoreExpiration?: boolean } = {}): Promise<TokenClaims> {
+    const { key, algorithm } = await this.keys.verificationKey(token);
     let claims: TokenClaims;
     try {
       claims = await this.jwt.verifyAsync<TokenClaims>(token, {
-        algorithms: ['HS256'],
+        publicKey: key as never,
+        algorithms: [algorithm],
         issuer: this.config.jwt.issuer,
         audience: this.config.jwt.audience,
         ignoreExpiration: options.ignoreExpiration,
@@ -131,10 +135,19 @@ export class TokensService {
     await manager.getRepository(RefreshToken).update({ familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
   }
 
-  private sign(user: User, type: TokenType, jti: string, ttlSeconds: number): Promise<string> {
+  private async sign(user: User, type: TokenType, jti: string, ttlSeconds: number): Promise<string> {
+    const signer = await this.keys.currentSigner();
     return this.jwt.signAsync(
       { sub: user.id, type, sv: user.sessionVersion },
-      { jwtid: jti, expiresIn: ttlSeconds, issuer: this.config.jwt.issuer, audience: this.config.jwt.audience, algorithm: 'HS256' },
+      {
+        privateKey: signer.key as never,
+        algorithm: signer.algorithm,
+        keyid: signer.kid,
+        jwtid: jti,
+        expiresIn: ttlSeconds,
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+      },
     );
   }
 }

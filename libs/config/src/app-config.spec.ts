@@ -26,8 +26,18 @@ describe('loadConfig', () => {
       loadConfig({ NODE_ENV: 'production' });
     } catch (error) {
       const message = (error as Error).message;
-      for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'OTP_SECRET', 'ADMIN_SESSION_SECRET', 'DELIVERY_CHANNEL']) expect(message).toContain(name);
+      for (const name of ['DATABASE_URL', 'REDIS_URL', 'KEYS_ENCRYPTION_KEY', 'OTP_SECRET', 'ADMIN_SESSION_SECRET', 'DELIVERY_CHANNEL']) expect(message).toContain(name);
+      // ES256 by default: no shared JWT secret is needed.
+      expect(message).not.toContain('JWT_SECRET');
     }
+  });
+
+  it('asks for JWT_SECRET in production only with HS256, and for a 32-byte key-encryption key', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_ALGORITHM: 'HS256' })).toThrow(/JWT_SECRET: required in production with JWT_ALGORITHM=HS256/);
+    expect(() => loadConfig({ KEYS_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64'), ...secrets, PGLITE_MEMORY: '1' })).toThrow(/KEYS_ENCRYPTION_KEY: must be 32 bytes/);
+    const config = loadConfig({ KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), ...secrets, PGLITE_MEMORY: '1' });
+    expect(config.keys).toEqual({ encryptionKey: Buffer.alloc(32, 7), encryptionKeyGenerated: false, jwksMaxAgeSeconds: 300, refreshSeconds: 10 });
+    expect(config.jwt.algorithm).toBe('ES256');
   });
 
   it('refuses a JWT secret shorter than 32 characters and names every bad variable at once', () => {

@@ -13,7 +13,22 @@ export class AppConfig {
     | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
     | { kind: 'pglite'; dataDir: string | undefined; migrationsRun: boolean };
   readonly redis!: { kind: 'redis'; url: string; commandTimeoutMs: number } | { kind: 'memory' };
-  readonly jwt!: { secret: string; issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number };
+  readonly jwt!: {
+    algorithm: 'ES256' | 'RS256' | 'HS256';
+    secret: string;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  readonly keys!: {
+    /** AES-256-GCM key-encryption key for the private signing keys. */
+    encryptionKey: Buffer;
+    /** True when it came from DATA_DIR (development), not from KEYS_ENCRYPTION_KEY. */
+    encryptionKeyGenerated: boolean;
+    jwksMaxAgeSeconds: number;
+    refreshSeconds: number;
+  };
   readonly otp!: {
     secret: string;
     length: number;
@@ -56,17 +71,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (production) {
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production');
     if (!env.REDIS_URL) problems.push('REDIS_URL: required in production');
-    if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 characters)');
+    if (env.JWT_ALGORITHM === 'HS256' && !env.JWT_SECRET) problems.push('JWT_SECRET: required in production with JWT_ALGORITHM=HS256 (at least 32 characters)');
+    if (env.JWT_ALGORITHM !== 'HS256' && !env.KEYS_ENCRYPTION_KEY) problems.push('KEYS_ENCRYPTION_KEY: required in production (32 random bytes, base64: openssl rand -base64 32)');
     if (!env.OTP_SECRET) problems.push('OTP_SECRET: required in production (at least 32 characters)');
     if (!env.ADMIN_SESSION_SECRET) problems.push('ADMIN_SESSION_SECRET: required in production (at least 32 characters)');
     if (env.DELIVERY_CHANNEL === 'dev') problems.push('DELIVERY_CHANNEL: the development channel logs codes and is refused in production');
+  }
+  if (env.KEYS_ENCRYPTION_KEY && Buffer.from(env.KEYS_ENCRYPTION_KEY, 'base64').length !== 32) {
+    problems.push('KEYS_ENCRYPTION_KEY: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
   const pgliteInMemory = source.PGLITE_MEMORY === '1';
   const secrets =
-    env.JWT_SECRET && env.OTP_SECRET && env.ADMIN_SESSION_SECRET
-      ? { jwtSecret: env.JWT_SECRET, otpSecret: env.OTP_SECRET, adminSessionSecret: env.ADMIN_SESSION_SECRET }
+    env.JWT_SECRET && env.OTP_SECRET && env.ADMIN_SESSION_SECRET && env.KEYS_ENCRYPTION_KEY
+      ? { jwtSecret: env.JWT_SECRET, otpSecret: env.OTP_SECRET, adminSessionSecret: env.ADMIN_SESSION_SECRET, keysEncryptionKey: env.KEYS_ENCRYPTION_KEY }
       : loadDevelopmentSecrets(env.DATA_DIR, pgliteInMemory);
 
   return Object.assign(new AppConfig(), {
@@ -94,11 +113,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       : { kind: 'pglite', dataDir: pgliteInMemory ? undefined : `${env.DATA_DIR}/pglite`, migrationsRun: true },
     redis: env.REDIS_URL ? { kind: 'redis', url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : { kind: 'memory' },
     jwt: {
+      algorithm: env.JWT_ALGORITHM as 'ES256' | 'RS256' | 'HS256',
       secret: env.JWT_SECRET ?? secrets.jwtSecret,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    },
+    keys: {
+      encryptionKey: Buffer.from(env.KEYS_ENCRYPTION_KEY ?? secrets.keysEncryptionKey, 'base64'),
+      encryptionKeyGenerated: !env.KEYS_ENCRYPTION_KEY,
+      jwksMaxAgeSeconds: env.JWKS_MAX_AGE_SECONDS,
+      refreshSeconds: env.KEYS_REFRESH_SECONDS,
     },
     otp: {
       secret: env.OTP_SECRET ?? secrets.otpSecret,

@@ -48,6 +48,17 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^rediss?:\/\//) REDIS_URL?: string;
   @Transform(toInt) @IsInt() @Min(50) REDIS_COMMAND_TIMEOUT_MS = 1000;
 
+  /**
+   * ES256 (default) or RS256: tokens are signed with a private key kept (encrypted) in Postgres and
+   * verifiable by anyone through /.well-known/jwks.json. HS256: a shared secret, JWT_SECRET.
+   */
+  @IsIn(['ES256', 'RS256', 'HS256']) JWT_ALGORITHM = 'ES256';
+  /** Encrypts the private signing keys at rest (AES-256-GCM): 32 random bytes, base64. */
+  @IsOptional() @IsString() KEYS_ENCRYPTION_KEY?: string;
+  /** Cache-Control max-age of the JWKS; a new key is published this long (plus the refresh) before it signs. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86_400) JWKS_MAX_AGE_SECONDS = 300;
+  /** How often each instance re-reads the keys, so a rotation or retirement reaches it without a restart. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) KEYS_REFRESH_SECONDS = 10;
   @IsOptional() @IsString() @MinLength(32) JWT_SECRET?: string;
   @IsString() JWT_ISSUER = 'otp-auth';
   @IsString() JWT_AUDIENCE = 'otp-auth-clients';
