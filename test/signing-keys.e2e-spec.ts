@@ -26,9 +26,11 @@ describe(`signing keys and the JWKS (${backend.database} + ${backend.redis})`, (
     const jwks = await t.http().get('/.well-known/jwks.json').expect(200);
     expect(jwks.headers['content-type']).toContain('application/jwk-set+json');
     expect(jwks.headers['cache-control']).toBe('public, max-age=120');
+    expect(decode(user.access, 0).typ).toBe('at+jwt'); // RFC 9068, so that verifiers elsewhere can tell access from refresh
+    expect(decode(user.refresh, 0).typ).toBe('JWT');
     for (const token of [user.access, user.refresh]) {
       const header = decode(token, 0);
-      expect(header).toEqual({ alg: 'ES256', typ: 'JWT', kid: expect.any(String) });
+      expect(header).toEqual({ alg: 'ES256', typ: expect.any(String), kid: expect.any(String) });
       expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toContain(header.kid);
     }
     expect(jwks.body.keys.length).toBeGreaterThanOrEqual(2); // current and next at least
@@ -128,7 +130,7 @@ describe('other algorithms (embedded, fresh keys)', () => {
     try {
       const user = await signUp(t);
       const header = decode(user.access, 0);
-      expect(header).toEqual({ alg: 'HS256', typ: 'JWT', kid: expect.stringMatching(/^hs256-/) });
+      expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.stringMatching(/^hs256-/) });
       expect((await t.http().get('/.well-known/jwks.json').expect(200)).body).toEqual({ keys: [] });
       const claims = decode(user.access, 1);
       const unsigned512 = `${b64url({ alg: 'HS512', typ: 'JWT', kid: header.kid })}.${b64url(claims)}`;

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type AppConfig } from '#config';
 import { DataDirInUseError, lockDataDir } from '#database';
+import { KeyDecryptionError } from '#signing-keys';
 import { AppModule } from './app.module.js';
 import { configureApp } from './configure-app.js';
 import { enableGracefulShutdown } from './graceful-shutdown.js';
@@ -35,7 +36,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   // Start-up problems a person can fix get one clear line, not a stack trace.
-  if (error instanceof DataDirInUseError) {
+  if (error instanceof DataDirInUseError || error instanceof KeyDecryptionError) {
     console.error(error.message);
     process.exit(1);
   }

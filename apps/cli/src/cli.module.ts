@@ -12,6 +12,7 @@ import { entities } from '../../api/src/entities.js';
 import { AuditCommand } from './commands/audit.command.js';
 import { AdminTokenCommand } from './commands/admin-token.command.js';
 import { CreateAdminCommand } from './commands/create-admin.command.js';
+import { KeysCommand, KeysListCommand, KeysRetireCommand, KeysRotateCommand } from './commands/keys.command.js';
 import { MigrateCommand } from './commands/migrate.command.js';
 import { OtpCommand, OtpPeekCommand } from './commands/otp.command.js';
 import { SessionsCommand, SessionsRevokeAllCommand } from './commands/sessions.command.js';
@@ -46,6 +47,10 @@ class ProgramName implements OnModuleInit {
     SessionsRevokeAllCommand,
     MigrateCommand,
     AuditCommand,
+    KeysCommand,
+    KeysListCommand,
+    KeysRotateCommand,
+    KeysRetireCommand,
   ],
 })
 export class CliModule {}

@@ -143,6 +143,8 @@ export class TokensService {
         privateKey: signer.key as never,
         algorithm: signer.algorithm,
         keyid: signer.kid,
+        // RFC 9068: a verifier elsewhere can require typ "at+jwt" and so never take a refresh token for access.
+        header: { alg: signer.algorithm, typ: type === 'access' ? 'at+jwt' : 'JWT' },
         jwtid: jti,
         expiresIn: ttlSeconds,
         issuer: this.config.jwt.issuer,
