@@ -25,7 +25,9 @@ const server = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
     ...process.env,
     PORT: String(port),
     HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
+    // The embedded default gets a scratch database; on a real database the development secrets
+    // (the key-encryption key of its signing keys) are the ones `npm start` uses.
+    DATA_DIR: process.env.DATABASE_URL ? (process.env.DATA_DIR ?? './data') : dataDir,
     LOG_LEVEL: 'warn',
     // The flows and the verify benchmark reuse identifiers faster than a person would.
     OTP_RESEND_COOLDOWN_SECONDS: '0',

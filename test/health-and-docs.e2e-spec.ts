@@ -24,6 +24,7 @@ describe(`health and API docs (${backend.database} + ${backend.redis})`, () => {
         '/api/auth/register',
         '/api/auth/token/refresh',
         '/api/dev/otp',
+        '/.well-known/jwks.json',
         '/health',
         '/health/ready',
       ].sort(),
