@@ -89,6 +89,26 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
     expect(still.record.params.username).toBe(f.member.username);
   });
 
+  it('shows the signing keys with no private part, and rotates them for an admin, audited', async () => {
+    const { cookie } = await adminSignIn(f.base, f.admin.username, f.admin.password);
+    const list = async () => (await json(api(cookie!, '/resources/SigningKeys/actions/list?perPage=500'))).records as { params: Record<string, string> }[];
+    const before = await list();
+    expect(JSON.stringify(before)).not.toMatch(/encryptedPrivateKey|private_?key|PRIVATE KEY|"publicJwk\.d"/i);
+    const kidIn = (records: typeof before, state: string) => records.filter((r) => r.params.state === state).map((r) => r.params.kid);
+    const [current] = kidIn(before, 'current');
+    const [next] = kidIn(before, 'next');
+    expect(before.find((r) => r.params.kid === current)!.params).toEqual(expect.objectContaining({ algorithm: 'ES256', 'publicJwk.kty': 'EC' }));
+
+    const rotated = await json(api(cookie!, '/resources/SigningKeys/actions/rotate', { method: 'POST' }));
+    expect(rotated.notice).toEqual({ message: `Rotated: ${next} signs now.`, type: 'success' });
+    const after = await list();
+    expect(kidIn(after, 'current')).toEqual([next]);
+    expect(kidIn(after, 'previous')).toContain(current);
+    const audit = await runCli(['audit', '--type', 'keys.rotated', '--limit', '5'], f.env);
+    const line = audit.stdout.split('\n').find((l) => l.includes(`"current":"${next}"`));
+    expect(JSON.parse(line!.slice(line!.indexOf('{')))).toEqual(expect.objectContaining({ via: 'admin-panel', previous: current, current: next, forced: false }));
+  });
+
   it('signs out', async () => {
     const { cookie } = await adminSignIn(f.base, f.admin.username, f.admin.password);
     await fetch(`${f.base}/admin/logout`, { headers: { cookie: cookie! }, redirect: 'manual' });

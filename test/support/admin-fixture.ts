@@ -21,7 +21,15 @@ export interface AdminFixture {
  */
 export async function startAdminFixture(port: number): Promise<AdminFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'otp-admin-'));
-  const env = { DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL, OTP_RESEND_COOLDOWN_SECONDS: '0' };
+  // Keys may rotate a second after the next one is published (the test rotates from the panel).
+  const env = {
+    DATA_DIR: dataDir,
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    OTP_RESEND_COOLDOWN_SECONDS: '0',
+    JWKS_MAX_AGE_SECONDS: '0',
+    KEYS_REFRESH_SECONDS: '1',
+  };
   const tag = randomBytes(4).toString('hex');
   const admin = { username: `adm_${tag}`, password: `admin-password-${tag}` };
   const memberPassword = `member-password-${tag}`;

@@ -11,6 +11,7 @@ import { AccountsModule } from './accounts.module.js';
 import { AccountsService } from './accounts.service.js';
 import { AdminAuthService } from './admin-auth.service.js';
 import { adminResources } from './admin-resources.js';
+import { SigningKeysService } from '#signing-keys';
 import { HardenedExpressLoader } from './hardened-express.loader.js';
 import { adminSessionStore } from './session-store.js';
 import { Components, componentLoader } from './component-loader.js';
@@ -40,7 +41,7 @@ class AdminSupportModule {}
  */
 export const AdminPanelModule = AdminJsModule.createAdminAsync({
   imports: [AdminSupportModule],
-  inject: [AppConfig, DataSource, AccountsService, AdminAuthService, DashboardService, { token: RedisConnection, optional: true }],
+  inject: [AppConfig, DataSource, AccountsService, AdminAuthService, DashboardService, SigningKeysService, { token: RedisConnection, optional: true }],
   // The loader is picked when the module is compiled; name it so it does not fall back to a no-op.
   customLoader: HardenedExpressLoader,
   useFactory: (
@@ -49,6 +50,7 @@ export const AdminPanelModule = AdminJsModule.createAdminAsync({
     accounts: AccountsService,
     auth: AdminAuthService,
     dashboard: DashboardService,
+    keys: SigningKeysService,
     redis: RedisConnection | null,
   ) => {
     // @adminjs/typeorm reads entities through BaseEntity's static repository.
@@ -65,7 +67,7 @@ export const AdminPanelModule = AdminJsModule.createAdminAsync({
             return dashboard.counts();
           },
         },
-        resources: adminResources(accounts, auth),
+        resources: adminResources(accounts, auth, keys),
         branding: { companyName: 'OTP authentication service', logo: false, withMadeWithLove: false },
         locale: {
           language: 'en',

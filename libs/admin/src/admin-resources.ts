@@ -2,6 +2,7 @@ import type { ActionContext, ActionRequest, ResourceWithOptions } from 'adminjs'
 import { AuditEvent } from '#audit';
 import { RefreshToken } from '#auth-tokens';
 import { DomainError } from '#common';
+import { SigningKey, type SigningKeysService } from '#signing-keys';
 import { User } from '#users';
 import type { AccountsService, Actor } from './accounts.service.js';
 import type { AdminAuthService } from './admin-auth.service.js';
@@ -39,7 +40,7 @@ async function recordAction(context: ActionContext, work: () => Promise<unknown>
  * What the panel shows. Users are edited only through AccountsService (the same rules and audit as
  * the CLI); password and token hashes are never listed, shown or sent; the audit log is read-only.
  */
-export function adminResources(accounts: AccountsService, auth: AdminAuthService): ResourceWithOptions[] {
+export function adminResources(accounts: AccountsService, auth: AdminAuthService, keys: SigningKeysService): ResourceWithOptions[] {
   const resources: ResourceWithOptions[] = [
     {
       resource: User,
@@ -139,6 +140,39 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
         filterProperties: ['type', 'actorId', 'targetId', 'ip', 'createdAt'],
         sort: { sortBy: 'createdAt', direction: 'desc' },
         actions: noWrites,
+      },
+    },
+    {
+      // Read-only, public parts only; the one write is a rotation, with the CLI's rules and audit.
+      resource: SigningKey,
+      options: {
+        id: 'SigningKeys',
+        navigation: { name: 'Security', icon: 'Shield' },
+        listProperties: ['kid', 'algorithm', 'state', 'createdAt', 'activatedAt', 'deactivatedAt', 'retiredAt'],
+        showProperties: ['kid', 'algorithm', 'state', 'publicJwk', 'createdAt', 'activatedAt', 'deactivatedAt', 'retiredAt'],
+        filterProperties: ['state', 'algorithm', 'createdAt'],
+        properties: { encryptedPrivateKey: { isVisible: false } },
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        actions: {
+          ...noWrites,
+          rotate: {
+            actionType: 'resource',
+            icon: 'RefreshCw',
+            component: false,
+            guard: 'Rotate the signing keys? The next key starts signing; nobody is logged out.',
+            isAccessible: keys.asymmetric,
+            handler: async (_request: ActionRequest, _response: unknown, context: ActionContext) => {
+              const list = context.h.resourceUrl({ resourceId: 'SigningKeys' });
+              try {
+                const { current } = await keys.rotate({ ...actorOf(context) });
+                return { redirectUrl: list, notice: { message: `Rotated: ${current} signs now.`, type: 'success' as const } };
+              } catch (error) {
+                if (!(error instanceof DomainError)) throw error;
+                return { redirectUrl: list, notice: { message: error.message, type: 'error' as const } };
+              }
+            },
+          },
+        },
       },
     },
   ];
