@@ -9,3 +9,12 @@ export function expectError(res: Response, code: ErrorCode): void {
   });
   expect(JSON.stringify(res.body)).not.toMatch(/\bat \S+ \(|QueryFailedError|SELECT |INSERT /);
 }
+
+/** Asserts that a service call fails with this DomainError code (by shape: jest's realms defeat instanceof). */
+export async function expectDomainError(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  const error = (await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )) as { code?: string; status?: number } | undefined;
+  expect({ code: error?.code, status: error?.status }).toEqual({ code, status: ErrorCodes[code] });
+}

@@ -10,6 +10,7 @@ import { HealthModule } from '#health';
 import { OtpModule } from '#otp';
 import { RedisModule } from '#redis';
 import { SigningKeysModule } from '#signing-keys';
+import { WebhooksModule } from '#webhooks';
 import { entities } from './entities.js';
 
 @Module({})
@@ -31,6 +32,7 @@ export class AppModule {
         DatabaseModule.forRoot(entities, { shareEmbedded: options.shareEmbeddedDatabase }),
         RedisModule,
         SigningKeysModule.forRoot({ loadAtStart: true }),
+        WebhooksModule.forRoot({ dispatch: true }),
         AuthTokensModule,
         OtpModule,
         AuthModule,

@@ -8,11 +8,13 @@ import { DatabaseModule } from '#database';
 import { OtpModule } from '#otp';
 import { RedisModule } from '#redis';
 import { SigningKeysModule } from '#signing-keys';
+import { WebhooksModule } from '#webhooks';
 import { entities } from '../../api/src/entities.js';
 import { AuditCommand } from './commands/audit.command.js';
 import { AdminTokenCommand } from './commands/admin-token.command.js';
 import { CreateAdminCommand } from './commands/create-admin.command.js';
 import { KeysCommand, KeysListCommand, KeysRetireCommand, KeysRotateCommand } from './commands/keys.command.js';
+import { WebhooksAddCommand, WebhooksCommand, WebhooksDeliveriesCommand, WebhooksListCommand, WebhooksRemoveCommand } from './commands/webhooks.command.js';
 import { MigrateCommand } from './commands/migrate.command.js';
 import { OtpCommand, OtpPeekCommand } from './commands/otp.command.js';
 import { SessionsCommand, SessionsRevokeAllCommand } from './commands/sessions.command.js';
@@ -31,7 +33,7 @@ class ProgramName implements OnModuleInit {
 
 /** The management commands: thin wrappers over the same services the API and admin panel use. */
 @Module({
-  imports: [ConfigModule, CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, SigningKeysModule.forRoot({ loadAtStart: false }), AccountsModule, AuditModule, OtpModule],
+  imports: [ConfigModule, CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, SigningKeysModule.forRoot({ loadAtStart: false }), WebhooksModule.forRoot({ dispatch: false }), AccountsModule, AuditModule, OtpModule],
   providers: [
     ProgramName,
     SetPasswordCommand,
@@ -51,6 +53,11 @@ class ProgramName implements OnModuleInit {
     KeysListCommand,
     KeysRotateCommand,
     KeysRetireCommand,
+    WebhooksCommand,
+    WebhooksAddCommand,
+    WebhooksListCommand,
+    WebhooksRemoveCommand,
+    WebhooksDeliveriesCommand,
   ],
 })
 export class CliModule {}

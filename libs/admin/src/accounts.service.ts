@@ -4,6 +4,7 @@ import { AuditService } from '#audit';
 import { RefreshToken, TokensService } from '#auth-tokens';
 import { DomainError } from '#common';
 import { AppConfig } from '#config';
+import { WebhooksService } from '#webhooks';
 import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, normalizeIdentifier } from '#users';
 
 /** Who is acting: an admin in the panel, or the CLI (no user). */
@@ -26,6 +27,7 @@ export class AccountsService {
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
     @Inject(TokensService) private readonly tokens: TokensService,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {}
 
   async findByUsername(username: string, manager: EntityManager = this.dataSource.manager): Promise<User> {
@@ -95,6 +97,7 @@ export class AccountsService {
       await manager.getRepository(User).update({ id }, next);
       if (next.isActive === false) await this.tokens.revokeAllSessions(id, 'blocked', manager);
       const type = next.isActive === false ? 'user.blocked' : next.isActive === true ? 'user.unblocked' : 'user.updated';
+      if (type !== 'user.updated') await this.webhooks.emit(type, { user_id: id, username: next.username ?? user.username, via: actor.via }, manager);
       await this.audit.record({ type, actorId: actor.userId, targetId: id, ip: actor.ip, details: { via: actor.via, changed: Object.keys(next).join(',') } }, manager);
       return Object.assign(user, next);
     });
@@ -105,7 +108,7 @@ export class AccountsService {
     await this.dataSource.transaction(async (manager) => {
       const session = await manager.getRepository(RefreshToken).findOneBy({ id: refreshTokenId });
       if (!session) throw new DomainError('NOT_FOUND', 'No such session.');
-      await this.tokens.revokeFamily(session.familyId, 'admin', manager);
+      await this.tokens.revokeFamily(session.familyId, session.userId, 'admin', manager);
       await this.audit.record({ type: 'sessions.revoked', actorId: actor.userId, targetId: session.userId, ip: actor.ip, details: { via: actor.via, family: session.familyId } }, manager);
     });
   }
@@ -143,6 +146,7 @@ export class AccountsService {
       const user = await this.findByUsername(username, manager);
       await manager.getRepository(User).update({ id: user.id }, { isActive });
       if (!isActive) await this.tokens.revokeAllSessions(user.id, 'blocked', manager);
+      await this.webhooks.emit(isActive ? 'user.unblocked' : 'user.blocked', { user_id: user.id, username: user.username, via: actor.via }, manager);
       await this.audit.record({ type: isActive ? 'user.unblocked' : 'user.blocked', actorId: actor.userId, targetId: user.id, ip: actor.ip, details: { via: actor.via } }, manager);
       return Object.assign(user, { isActive });
     });

@@ -19,6 +19,8 @@ export const AUDIT_EVENT_TYPES = [
   'admin.token_issued',
   'keys.rotated',
   'keys.retired',
+  'webhook.added',
+  'webhook.removed',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export type AuditDetails = Record<string, string | number | boolean | null>;

@@ -7,6 +7,7 @@ import { Clock, DomainError } from '#common';
 import { AppConfig } from '#config';
 import { SigningKeysService } from '#signing-keys';
 import { User } from '#users';
+import { WebhooksService } from '#webhooks';
 import { RefreshToken } from './refresh-token.entity.js';
 import { claimsAreWellFormed, type ClientContext, type TokenClaims, type TokenType } from './token-claims.js';
 
@@ -27,6 +28,7 @@ export class TokensService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(SigningKeysService) private readonly keys: SigningKeysService,
+    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {}
 
   /** Issues a pair, opening a new session family unless one is given (rotation). */
@@ -82,9 +84,9 @@ export class TokensService {
   /** Logout: ends the session (the family) the refresh token belongs to. Idempotent. */
   async revokeSession(refreshToken: string): Promise<void> {
     const claims = await this.verify(refreshToken, 'refresh', { ignoreExpiration: true });
-    const session = await this.dataSource.getRepository(RefreshToken).findOne({ where: { tokenHash: hashJti(claims.jti) }, select: ['familyId'] });
+    const session = await this.dataSource.getRepository(RefreshToken).findOne({ where: { tokenHash: hashJti(claims.jti) }, select: ['familyId', 'userId'] });
     if (!session) throw tokenInvalid();
-    await this.revokeFamily(session.familyId, 'logout');
+    await this.revokeFamily(session.familyId, session.userId, 'logout');
   }
 
   /**
@@ -95,6 +97,7 @@ export class TokensService {
     const revoke = async (m: EntityManager) => {
       await m.getRepository(User).increment({ id: userId }, 'sessionVersion', 1);
       await m.getRepository(RefreshToken).update({ userId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
+      await this.webhooks.emit('session.revoked', { user_id: userId, session: 'all', reason }, m);
     };
     await (manager ? revoke(manager) : this.dataSource.transaction(revoke));
   }
@@ -124,15 +127,22 @@ export class TokensService {
       .findOne({ where: { tokenHash }, select: ['id', 'familyId', 'userId', 'revokedAt', 'revokedReason'] });
     if (!session?.revokedAt) return; // unknown or merely expired
     if (session.revokedReason === 'rotated' || session.revokedReason === 'reuse-detected') {
-      await this.revokeFamily(session.familyId, 'reuse-detected');
+      await this.dataSource.transaction(async (manager) => {
+        await this.revokeFamily(session.familyId, session.userId, 'reuse-detected', manager);
+        await this.webhooks.emit('token.reuse_detected', { user_id: session.userId, session: session.familyId }, manager);
+      });
       await this.audit.recordBestEffort({ type: 'token.reuse_detected', targetId: session.userId, ip: client.ip, details: { family: session.familyId } });
       throw new DomainError('TOKEN_REUSED', 'This refresh token was already used; every session descended from it has been revoked.');
     }
   }
 
-  /** Ends one session: every live refresh token of the family. */
-  async revokeFamily(familyId: string, reason: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.getRepository(RefreshToken).update({ familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
+  /** Ends one session: every live refresh token of the family (and says so to webhooks, once). */
+  async revokeFamily(familyId: string, userId: string, reason: string, manager?: EntityManager): Promise<void> {
+    if (!manager) return this.dataSource.transaction((m) => this.revokeFamily(familyId, userId, reason, m));
+    const repository = manager.getRepository(RefreshToken);
+    if (!(await repository.existsBy({ familyId, revokedAt: IsNull() }))) return; // already ended: logout is idempotent
+    await repository.update({ familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
+    await this.webhooks.emit('session.revoked', { user_id: userId, session: familyId, reason }, manager);
   }
 
   private async sign(user: User, type: TokenType, jti: string, ttlSeconds: number): Promise<string> {

@@ -5,6 +5,7 @@ import { Clock, DependencyUnavailableError, DomainError, isDatabaseUnavailable }
 import { TokensService, type ClientContext, type TokenPair } from '#auth-tokens';
 import { OtpService, type OtpPurpose } from '#otp';
 import { UsersService, type Identifier, type User } from '#users';
+import { WebhooksService } from '#webhooks';
 
 export interface Session {
   user: User;
@@ -21,6 +22,7 @@ export class AuthService {
     @Inject(TokensService) private readonly tokens: TokensService,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {}
 
   /**
@@ -35,6 +37,7 @@ export class AuthService {
     return this.spendVerificationToken(verificationToken, 'REGISTER', identifier, () =>
       this.dataSource.transaction(async (manager) => {
         const user = await this.users.create(identifier, username, manager);
+        await this.webhooks.emit('user.created', { user_id: user.id, username: user.username, email: user.email, phone: user.phone }, manager);
         await this.audit.record({ type: 'user.signed_up', actorId: user.id, targetId: user.id, ip: client.ip, details: { via: identifier.kind } }, manager);
         return { user, tokens: await this.tokens.issuePair(user, client, manager) };
       }),
@@ -54,6 +57,7 @@ export class AuthService {
             throw new DomainError('USER_BLOCKED', 'This account is blocked.');
           }
           await this.users.recordLogin(user, this.clock.now(), manager);
+          await this.webhooks.emit('user.logged_in', { user_id: user.id, username: user.username }, manager);
           await this.audit.record({ type: 'user.logged_in', actorId: user.id, targetId: user.id, ip: client.ip }, manager);
           return { user, tokens: await this.tokens.issuePair(user, client, manager) };
         }),

@@ -21,6 +21,13 @@ export class AppConfig {
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
   };
+  readonly webhooks!: {
+    endpoints: { url: string; secret: string; events: string[] }[];
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    pollMs: number;
+  };
   readonly keys!: {
     /** AES-256-GCM key-encryption key for the private signing keys. */
     encryptionKey: Buffer;
@@ -80,6 +87,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.KEYS_ENCRYPTION_KEY && Buffer.from(env.KEYS_ENCRYPTION_KEY, 'base64').length !== 32) {
     problems.push('KEYS_ENCRYPTION_KEY: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
+  const webhookEndpoints = parseWebhookEndpoints(env.WEBHOOK_ENDPOINTS, problems);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
   const pgliteInMemory = source.PGLITE_MEMORY === '1';
@@ -120,6 +128,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     },
+    webhooks: {
+      endpoints: webhookEndpoints,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      pollMs: env.WEBHOOK_POLL_MS,
+    },
     keys: {
       encryptionKey: Buffer.from(env.KEYS_ENCRYPTION_KEY ?? secrets.keysEncryptionKey, 'base64'),
       encryptionKeyGenerated: !env.KEYS_ENCRYPTION_KEY,
@@ -147,6 +162,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxFailedSignInsPerIp: env.ADMIN_MAX_FAILED_SIGN_INS_PER_IP,
     },
   });
+}
+
+/** WEBHOOK_ENDPOINTS: a JSON array of {url, secret, events?}; problems are added to the list. */
+function parseWebhookEndpoints(raw: string | undefined, problems: string[]): { url: string; secret: string; events: string[] }[] {
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('WEBHOOK_ENDPOINTS: not valid JSON');
+    return [];
+  }
+  const valid = (e: any) =>
+    e && typeof e.url === 'string' && typeof e.secret === 'string' && /^whsec_[A-Za-z0-9+/=]{24,}$/.test(e.secret) && (e.events === undefined || (Array.isArray(e.events) && e.events.every((t: unknown) => typeof t === 'string')));
+  if (!Array.isArray(parsed) || !parsed.every(valid)) {
+    problems.push('WEBHOOK_ENDPOINTS: must be a JSON array of {"url": "...", "secret": "whsec_<base64>", "events": ["..."]}');
+    return [];
+  }
+  return parsed.map((e) => ({ url: e.url, secret: e.secret, events: e.events ?? [] }));
 }
 
 /** Express's "trust proxy": true/false, a hop count, or addresses and subnets as given. */

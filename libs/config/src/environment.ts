@@ -65,6 +65,20 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(30) ACCESS_TOKEN_TTL_SECONDS = 900;
   @Transform(toInt) @IsInt() @Min(60) REFRESH_TOKEN_TTL_SECONDS = 604800;
 
+  /**
+   * Webhook endpoints from configuration, JSON: [{"url": "https://…", "secret": "whsec_…", "events": ["user.created"]}]
+   * (events optional: all). Operators can add more with the CLI or the admin panel.
+   */
+  @IsOptional() @IsString() WEBHOOK_ENDPOINTS?: string;
+  /** How long one delivery attempt may take. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000) WEBHOOK_TIMEOUT_MS = 10_000;
+  /** Attempts before a delivery is given up as dead. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(30) WEBHOOK_MAX_ATTEMPTS = 8;
+  /** Backoff: the wait after the n-th failure is this × 4^(n-1), capped at 6 h, ±20 %. */
+  @Transform(toInt) @IsInt() @Min(10) WEBHOOK_RETRY_BASE_MS = 5_000;
+  /** How often each instance looks for deliveries that are due. */
+  @Transform(toInt) @IsInt() @Min(50) @Max(60_000) WEBHOOK_POLL_MS = 500;
+
   /** Key for the HMAC under which codes are stored. */
   @IsOptional() @IsString() @MinLength(32) OTP_SECRET?: string;
   @Transform(toInt) @IsInt() @Min(4) @Max(10) OTP_LENGTH = 6;

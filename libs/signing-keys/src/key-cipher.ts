@@ -3,21 +3,25 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 const VERSION = 'v1';
 
 export class KeyDecryptionError extends Error {
-  constructor(kid: string) {
+  constructor(what: string, id: string) {
     super(
-      `KEYS_ENCRYPTION_KEY does not decrypt signing key ${kid} stored in the database. ` +
+      `KEYS_ENCRYPTION_KEY does not decrypt ${what} ${id} stored in the database. ` +
         'Start with the key-encryption key the keys were created under (or, in development, the DATA_DIR that holds it).',
     );
   }
 }
 
 /**
- * Private signing keys at rest: AES-256-GCM under the key-encryption key, with the kid as
- * additional authenticated data, so a ciphertext cannot be moved to another key's row.
+ * Secrets at rest (private signing keys, webhook secrets): AES-256-GCM under the key-encryption key,
+ * with the row's id as additional authenticated data, so a ciphertext cannot be moved to another row.
  * Stored as `v1.<iv>.<tag>.<ciphertext>` (base64url).
  */
 export class KeyCipher {
-  constructor(private readonly encryptionKey: Buffer) {}
+  constructor(
+    private readonly encryptionKey: Buffer,
+    /** What it encrypts, for the error message: 'signing key', 'webhook secret'. */
+    private readonly what = 'signing key',
+  ) {}
 
   encrypt(plaintext: string, kid: string): string {
     const iv = randomBytes(12);
@@ -34,7 +38,7 @@ export class KeyCipher {
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new KeyDecryptionError(kid);
+      throw new KeyDecryptionError(this.what, kid);
     }
   }
 }

@@ -1,0 +1,132 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, In, type EntityManager } from 'typeorm';
+import { AuditService } from '#audit';
+import { Clock, DomainError } from '#common';
+import { AppConfig } from '#config';
+import { KeyCipher } from '#signing-keys';
+import { WEBHOOK_EVENT_TYPES, WebhookDelivery, WebhookEndpoint, type WebhookData, type WebhookEventType } from './webhook.entities.js';
+
+export interface WebhookActor {
+  userId: string | null;
+  via: 'cli' | 'admin-panel';
+  ip?: string | null;
+}
+
+/**
+ * Webhook endpoints and the events sent to them. `emit` writes one delivery row per subscribed
+ * endpoint, in the caller's transaction: the event exists if and only if the change it reports
+ * committed. The dispatcher sends them.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly logger = new Logger('Webhooks');
+  readonly cipher: KeyCipher;
+
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {
+    this.cipher = new KeyCipher(config.keys.encryptionKey, 'webhook secret');
+  }
+
+  async emit(type: WebhookEventType, data: WebhookData, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    const endpoints = await manager.getRepository(WebhookEndpoint).find({ where: { enabled: true }, select: ['id', 'events'] });
+    const targets = endpoints.filter((endpoint) => !endpoint.events.length || endpoint.events.includes(type));
+    if (!targets.length) return;
+    const now = this.clock.now();
+    const payload = JSON.stringify({ type, timestamp: now.toISOString(), data });
+    await manager.getRepository(WebhookDelivery).insert(targets.map((endpoint) => ({ id: newMessageId(), endpointId: endpoint.id, type, payload, nextAttemptAt: now })));
+  }
+
+  /** Registers an endpoint; the secret is returned this once and stored only encrypted. */
+  async add(input: { url: string; events?: string[]; description?: string }, actor: WebhookActor): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    const url = this.validUrl(input.url);
+    const events = validEvents(input.events ?? []);
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
+    const endpoint = await this.dataSource.transaction(async (manager) => {
+      const created = await this.insert(manager, { url, events, secret, source: 'operator', description: input.description?.slice(0, 200) ?? null });
+      await this.audit.record({ type: 'webhook.added', actorId: actor.userId, ip: actor.ip, details: { via: actor.via, endpoint: created.id, url, events: events.join(',') } }, manager);
+      return created;
+    });
+    return { endpoint, secret };
+  }
+
+  async remove(id: string, actor: WebhookActor): Promise<WebhookEndpoint> {
+    return this.dataSource.transaction(async (manager) => {
+      const endpoint = await manager.getRepository(WebhookEndpoint).findOneBy({ id: validId(id) });
+      if (!endpoint) throw new DomainError('WEBHOOK_NOT_FOUND', `There is no webhook endpoint ${id}.`);
+      await manager.getRepository(WebhookEndpoint).delete({ id: endpoint.id });
+      await this.audit.record({ type: 'webhook.removed', actorId: actor.userId, ip: actor.ip, details: { via: actor.via, endpoint: endpoint.id, url: endpoint.url } }, manager);
+      return endpoint;
+    });
+  }
+
+  list(): Promise<WebhookEndpoint[]> {
+    return this.dataSource.getRepository(WebhookEndpoint).find({ order: { createdAt: 'ASC' } });
+  }
+
+  recentDeliveries(limit = 50): Promise<WebhookDelivery[]> {
+    return this.dataSource.getRepository(WebhookDelivery).find({ order: { createdAt: 'DESC' }, take: limit });
+  }
+
+  /** Makes the endpoints from WEBHOOK_ENDPOINTS exist as configured (by url), and drops ones no longer there. */
+  async syncConfiguredEndpoints(): Promise<void> {
+    const configured = this.config.webhooks.endpoints;
+    await this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(WebhookEndpoint);
+      const existing = await repository.findBy({ source: 'config' });
+      const stale = existing.filter((endpoint) => !configured.some((c) => c.url === endpoint.url));
+      if (stale.length) await repository.delete({ id: In(stale.map((endpoint) => endpoint.id)) });
+      for (const entry of configured) {
+        const url = this.validUrl(entry.url);
+        const events = validEvents(entry.events);
+        const current = existing.find((endpoint) => endpoint.url === url);
+        if (current) await repository.update({ id: current.id }, { events, enabled: true, encryptedSecret: this.cipher.encrypt(entry.secret, current.id) });
+        else await this.insert(manager, { url, events, secret: entry.secret, source: 'config', description: 'WEBHOOK_ENDPOINTS' });
+      }
+    });
+    if (configured.length) this.logger.log(`${configured.length} webhook endpoint(s) from WEBHOOK_ENDPOINTS`);
+  }
+
+  private async insert(
+    manager: EntityManager,
+    fields: { url: string; events: WebhookEventType[]; secret: string; source: 'config' | 'operator'; description: string | null },
+  ): Promise<WebhookEndpoint> {
+    const id = randomUUID(); // known before the insert: it is bound into the secret's ciphertext
+    const { secret, ...rest } = fields;
+    await manager.getRepository(WebhookEndpoint).insert({ id, ...rest, encryptedSecret: this.cipher.encrypt(secret, id), enabled: true });
+    return manager.getRepository(WebhookEndpoint).findOneByOrFail({ id });
+  }
+
+  /** http(s) only, absolute, no credentials in it; https only in production. */
+  private validUrl(raw: string): string {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new DomainError('WEBHOOK_URL_INVALID', `"${String(raw).slice(0, 100)}" is not an absolute URL.`);
+    }
+    const allowed = this.config.env === 'production' ? ['https:'] : ['https:', 'http:'];
+    if (!allowed.includes(url.protocol)) throw new DomainError('WEBHOOK_URL_INVALID', `A webhook URL must use ${allowed.join(' or ')}.`);
+    if (url.username || url.password) throw new DomainError('WEBHOOK_URL_INVALID', 'A webhook URL must not carry a user name or password; deliveries are signed instead.');
+    if (url.href.length > 2048) throw new DomainError('WEBHOOK_URL_INVALID', 'A webhook URL may be 2048 characters at most.');
+    return url.href;
+  }
+}
+
+/** `msg_` and 32 hex digits: the webhook-id header, unique per event and endpoint. */
+const newMessageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
+
+function validEvents(events: string[]): WebhookEventType[] {
+  const unknown = events.filter((event) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event));
+  if (unknown.length) throw new DomainError('VALIDATION_FAILED', `Unknown webhook event(s): ${unknown.join(', ')}. Known: ${WEBHOOK_EVENT_TYPES.join(', ')}.`);
+  return [...new Set(events)] as WebhookEventType[];
+}
+
+function validId(id: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new DomainError('WEBHOOK_NOT_FOUND', `There is no webhook endpoint ${id}.`);
+  return id;
+}
