@@ -134,3 +134,29 @@ describe(`event webhooks (${backend.database} + ${backend.redis})`, () => {
     await expectDomainError(webhooks.remove('00000000-0000-4000-8000-000000000000', cli), 'WEBHOOK_NOT_FOUND');
   });
 });
+
+describe('webhook endpoints from WEBHOOK_ENDPOINTS (embedded, fresh database)', () => {
+  it('delivers to a configured endpoint, signed with the configured secret, and keeps the list in step with the config', async () => {
+    const receiver = await startReceiver();
+    const secret = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
+    const configured = JSON.stringify([{ url: receiver.url, secret, events: ['user.created'] }]);
+    const t = await startTestApp({ DATABASE_URL: '', REDIS_URL: '', WEBHOOK_ENDPOINTS: configured, WEBHOOK_POLL_MS: '100' });
+    try {
+      const [endpoint] = await t.app.get(WebhooksService).list();
+      expect(endpoint).toMatchObject({ url: receiver.url, events: ['user.created'], source: 'config', enabled: true });
+      const user = await signUp(t);
+      await logIn(t, user.identifier); // not subscribed: not sent
+      await eventually(async () => receiver.received.length > 0);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(receiver.received.map((r) => JSON.parse(r.body).type)).toEqual(['user.created']);
+      expect(() => new Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>)).not.toThrow();
+    } finally {
+      await t.close();
+      await receiver.close();
+    }
+  });
+
+  it('refuses a malformed WEBHOOK_ENDPOINTS at start-up', async () => {
+    await expect(startTestApp({ DATABASE_URL: '', REDIS_URL: '', WEBHOOK_ENDPOINTS: '[{"url":"https://example.com","secret":"not-whsec"}]' })).rejects.toThrow(/WEBHOOK_ENDPOINTS: must be a JSON array/);
+  });
+});
