@@ -64,6 +64,35 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
     await page.close();
   });
 
+  it('adds a webhook endpoint from its form, shows the secret once, and lists the endpoint without it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(page, f.admin.username, f.admin.password);
+    await page.goto(`${f.base}/admin/resources/Webhooks/actions/add`);
+    const url = `https://hooks.example.com/otp-auth/${Date.now()}`;
+    await page.locator('input[name="url"]').fill(url);
+    await page.locator('label[for="event-user.created"]').click();
+    await page.locator('label[for="event-user.blocked"]').click();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const secret = (await page.getByTestId('webhook-secret').innerText()).trim();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    await page.screenshot({ path: new URL('admin-webhook-added.png', ARTIFACTS).pathname });
+
+    await page.goto(`${f.base}/admin/resources/Webhooks`);
+    await page.locator('tr', { hasText: url }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+    const listed = await fetch(`${f.base}/admin/api/resources/Webhooks/actions/list`, { headers: { cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } });
+    const record = ((await listed.json()) as { records: { params: Record<string, string> }[] }).records.find((r) => r.params.url === url)!;
+    expect(record.params).toEqual(expect.objectContaining({ 'events.0': 'user.created', 'events.1': 'user.blocked', source: 'operator' }));
+    expect(JSON.stringify(record)).not.toContain('whsec_');
+
+    // A bad URL stays on the form with the reason.
+    await page.goto(`${f.base}/admin/resources/Webhooks/actions/add`);
+    await page.locator('input[name="url"]').fill('ftp://example.com/hook');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByTestId('webhook-error').getByText('A webhook URL must use').waitFor();
+    await page.close();
+  });
+
   it('keeps a non-admin out, with the same message as a wrong password', async () => {
     const page = await browser.newPage();
     await signIn(page, f.member.username, f.member.password);

@@ -109,6 +109,28 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
     expect(JSON.parse(line!.slice(line!.indexOf('{')))).toEqual(expect.objectContaining({ via: 'admin-panel', previous: current, current: next, forced: false }));
   });
 
+  it('adds a webhook endpoint through the panel (secret in the answer once, audited) and removes it', async () => {
+    const { cookie } = await adminSignIn(f.base, f.admin.username, f.admin.password);
+    const form = new FormData();
+    form.set('url', 'https://hooks.example.com/panel');
+    form.set('events', 'user.created,session.revoked');
+    const added = await json(api(cookie!, '/resources/Webhooks/actions/add', { method: 'POST', body: form }));
+    expect(added).toEqual(expect.objectContaining({ secret: expect.stringMatching(/^whsec_/), endpointId: expect.any(String), notice: { message: 'Endpoint added.', type: 'success' } }));
+    const shown = await (await api(cookie!, `/resources/Webhooks/records/${added.endpointId}/show`)).text();
+    expect(shown).not.toContain('whsec_');
+    expect(shown).not.toMatch(/encryptedSecret/);
+
+    const bad = new FormData();
+    bad.set('url', 'http://user:pw@hooks.example.com/x');
+    expect((await json(api(cookie!, '/resources/Webhooks/actions/add', { method: 'POST', body: bad }))).notice).toEqual({ message: expect.stringContaining('must not carry a user name or password'), type: 'error' });
+
+    const removed = await json(api(cookie!, `/resources/Webhooks/records/${added.endpointId}/remove`, { method: 'POST' }));
+    expect(removed.notice).toEqual({ message: 'Endpoint removed.', type: 'success' });
+    const audit = await runCli(['audit', '--limit', '20'], f.env);
+    expect(audit.stdout).toMatch(/webhook\.added .*"via":"admin-panel"/);
+    expect(audit.stdout).toMatch(/webhook\.removed .*"via":"admin-panel"/);
+  });
+
   it('signs out', async () => {
     const { cookie } = await adminSignIn(f.base, f.admin.username, f.admin.password);
     await fetch(`${f.base}/admin/logout`, { headers: { cookie: cookie! }, redirect: 'manual' });

@@ -12,6 +12,7 @@ import { AccountsService } from './accounts.service.js';
 import { AdminAuthService } from './admin-auth.service.js';
 import { adminResources } from './admin-resources.js';
 import { SigningKeysService } from '#signing-keys';
+import { WebhooksService } from '#webhooks';
 import { HardenedExpressLoader } from './hardened-express.loader.js';
 import { adminSessionStore } from './session-store.js';
 import { Components, componentLoader } from './component-loader.js';
@@ -41,7 +42,7 @@ class AdminSupportModule {}
  */
 export const AdminPanelModule = AdminJsModule.createAdminAsync({
   imports: [AdminSupportModule],
-  inject: [AppConfig, DataSource, AccountsService, AdminAuthService, DashboardService, SigningKeysService, { token: RedisConnection, optional: true }],
+  inject: [AppConfig, DataSource, AccountsService, AdminAuthService, DashboardService, SigningKeysService, WebhooksService, { token: RedisConnection, optional: true }],
   // The loader is picked when the module is compiled; name it so it does not fall back to a no-op.
   customLoader: HardenedExpressLoader,
   useFactory: (
@@ -51,6 +52,7 @@ export const AdminPanelModule = AdminJsModule.createAdminAsync({
     auth: AdminAuthService,
     dashboard: DashboardService,
     keys: SigningKeysService,
+    webhooks: WebhooksService,
     redis: RedisConnection | null,
   ) => {
     // @adminjs/typeorm reads entities through BaseEntity's static repository.
@@ -67,7 +69,7 @@ export const AdminPanelModule = AdminJsModule.createAdminAsync({
             return dashboard.counts();
           },
         },
-        resources: adminResources(accounts, auth, keys),
+        resources: adminResources(accounts, auth, keys, webhooks),
         branding: { companyName: 'OTP authentication service', logo: false, withMadeWithLove: false },
         locale: {
           language: 'en',

@@ -4,6 +4,8 @@ import { RefreshToken } from '#auth-tokens';
 import { DomainError } from '#common';
 import { SigningKey, type SigningKeysService } from '#signing-keys';
 import { User } from '#users';
+import { WebhookDelivery, WebhookEndpoint, type WebhooksService } from '#webhooks';
+import { Components } from './component-loader.js';
 import type { AccountsService, Actor } from './accounts.service.js';
 import type { AdminAuthService } from './admin-auth.service.js';
 
@@ -40,7 +42,7 @@ async function recordAction(context: ActionContext, work: () => Promise<unknown>
  * What the panel shows. Users are edited only through AccountsService (the same rules and audit as
  * the CLI); password and token hashes are never listed, shown or sent; the audit log is read-only.
  */
-export function adminResources(accounts: AccountsService, auth: AdminAuthService, keys: SigningKeysService): ResourceWithOptions[] {
+export function adminResources(accounts: AccountsService, auth: AdminAuthService, keys: SigningKeysService, webhooks: WebhooksService): ResourceWithOptions[] {
   const resources: ResourceWithOptions[] = [
     {
       resource: User,
@@ -173,6 +175,72 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
             },
           },
         },
+      },
+    },
+    {
+      // Endpoints are added through WebhooksService (validation, encrypted secret shown once, audit).
+      resource: WebhookEndpoint,
+      options: {
+        id: 'Webhooks',
+        navigation: { name: 'Integrations', icon: 'Send' },
+        listProperties: ['url', 'events', 'source', 'enabled', 'createdAt'],
+        showProperties: ['id', 'url', 'events', 'source', 'enabled', 'description', 'createdAt'],
+        filterProperties: ['url', 'source', 'enabled', 'createdAt'],
+        properties: { encryptedSecret: { isVisible: false }, events: { type: 'string', isArray: true } },
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        actions: {
+          ...noWrites,
+          add: {
+            actionType: 'resource',
+            icon: 'Plus',
+            component: Components.AddWebhook,
+            handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
+              if (request.method !== 'post') return {};
+              const payload = request.payload ?? {};
+              const events = String(payload.events ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+              try {
+                const input = { url: String(payload.url ?? ''), events, description: payload.description ? String(payload.description) : undefined };
+                const { endpoint, secret } = await webhooks.add(input, actorOf(context));
+                return { secret, endpointId: endpoint.id, notice: { message: 'Endpoint added.', type: 'success' as const } };
+              } catch (error) {
+                if (!(error instanceof DomainError)) throw error;
+                return { notice: { message: error.message, type: 'error' as const } };
+              }
+            },
+          },
+          remove: {
+            actionType: 'record',
+            icon: 'Trash2',
+            component: false,
+            guard: 'Remove this endpoint? Its deliveries still pending are dropped.',
+            isAccessible: ({ record }: ActionContext) => record?.params.source !== 'config',
+            handler: async (_request: ActionRequest, _response: unknown, context: ActionContext) => {
+              try {
+                await webhooks.remove(context.record!.id(), actorOf(context));
+              } catch (error) {
+                if (!(error instanceof DomainError)) throw error;
+                return { record: context.record!.toJSON(context.currentAdmin), notice: { message: error.message, type: 'error' as const } };
+              }
+              return {
+                record: context.record!.toJSON(context.currentAdmin),
+                redirectUrl: context.h.resourceUrl({ resourceId: 'Webhooks' }),
+                notice: { message: 'Endpoint removed.', type: 'success' as const },
+              };
+            },
+          },
+        },
+      },
+    },
+    {
+      resource: WebhookDelivery,
+      options: {
+        id: 'WebhookDeliveries',
+        navigation: { name: 'Integrations', icon: 'Send' },
+        listProperties: ['type', 'status', 'attempts', 'lastStatus', 'lastError', 'createdAt', 'deliveredAt'],
+        filterProperties: ['type', 'status', 'endpointId', 'createdAt'],
+        properties: { endpointId: { reference: 'Webhooks' }, payload: { type: 'textarea' } },
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        actions: noWrites,
       },
     },
   ];
