@@ -40,6 +40,14 @@ describe('loadConfig', () => {
     expect(config.jwt.algorithm).toBe('ES256');
   });
 
+  it('needs SMTP_URL for the smtp channel, and accepts that channel in production', () => {
+    expect(() => loadConfig({ DELIVERY_CHANNEL: 'smtp', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/SMTP_URL: required with DELIVERY_CHANNEL=smtp/);
+    const config = loadConfig({ DELIVERY_CHANNEL: 'smtp', SMTP_URL: 'smtps://u:p@mail.example.com:465', ...secrets, PGLITE_MEMORY: '1' });
+    expect(config.delivery).toEqual(expect.objectContaining({ channel: 'smtp', smtp: expect.objectContaining({ url: 'smtps://u:p@mail.example.com:465', locale: 'en' }) }));
+    const production = { NODE_ENV: 'production', DELIVERY_CHANNEL: 'smtp', SMTP_URL: 'smtp://mail:587', DATABASE_URL: 'postgres://db/app', REDIS_URL: 'redis://cache' };
+    expect(() => loadConfig({ ...production, ...secrets, ADMIN_SESSION_SECRET: 'a'.repeat(32), KEYS_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') })).not.toThrow();
+  });
+
   it('refuses a JWT secret shorter than 32 characters and names every bad variable at once', () => {
     expect(() => loadConfig({ JWT_SECRET: 'short', OTP_LENGTH: '99', PORT: 'eighty' })).toThrow(/JWT_SECRET[\s\S]*OTP_LENGTH|OTP_LENGTH[\s\S]*JWT_SECRET/);
     expect(() => loadConfig({ PORT: 'eighty', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/PORT/);

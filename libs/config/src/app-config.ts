@@ -48,7 +48,12 @@ export class AppConfig {
     verificationTtlSeconds: number;
     phoneDefaultCountry: CountryCode | undefined;
   };
-  readonly delivery!: { channel: 'dev' };
+  readonly delivery!: {
+    channel: 'dev' | 'smtp';
+    smtp: { url: string; from: string; productName: string; locale: 'en' | 'de'; timeoutMs: number } | undefined;
+    maxAttempts: number;
+    retryBaseMs: number;
+  };
   readonly admin!: {
     passwordMinLength: number;
     sessionSecret: string;
@@ -88,6 +93,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('KEYS_ENCRYPTION_KEY: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
   const webhookEndpoints = parseWebhookEndpoints(env.WEBHOOK_ENDPOINTS, problems);
+  if (env.DELIVERY_CHANNEL === 'smtp' && !env.SMTP_URL) problems.push('SMTP_URL: required with DELIVERY_CHANNEL=smtp');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
   const pgliteInMemory = source.PGLITE_MEMORY === '1';
@@ -153,7 +159,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       verificationTtlSeconds: env.VERIFICATION_TOKEN_TTL_SECONDS,
       phoneDefaultCountry: (env.PHONE_DEFAULT_COUNTRY || undefined) as CountryCode | undefined,
     },
-    delivery: { channel: env.DELIVERY_CHANNEL as 'dev' },
+    delivery: {
+      channel: env.DELIVERY_CHANNEL as 'dev' | 'smtp',
+      smtp: env.SMTP_URL
+        ? { url: env.SMTP_URL, from: env.MAIL_FROM, productName: env.PRODUCT_NAME, locale: env.MAIL_LOCALE as 'en' | 'de', timeoutMs: env.SMTP_TIMEOUT_MS }
+        : undefined,
+      maxAttempts: env.DELIVERY_MAX_ATTEMPTS,
+      retryBaseMs: env.DELIVERY_RETRY_BASE_MS,
+    },
     admin: {
       passwordMinLength: env.ADMIN_PASSWORD_MIN_LENGTH,
       sessionSecret: env.ADMIN_SESSION_SECRET ?? secrets.adminSessionSecret,

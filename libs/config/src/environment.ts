@@ -93,7 +93,21 @@ export class EnvironmentVariables {
   /** ISO country used for phone numbers written without a leading +; empty requires E.164 input. */
   @IsString() @Matches(/^([A-Z]{2})?$/) PHONE_DEFAULT_COUNTRY = '';
 
-  @IsIn(['dev']) DELIVERY_CHANNEL = 'dev';
+  /** `dev` logs codes (refused in production); `smtp` mails them (SMTP_URL), in the background with retries. */
+  @IsIn(['dev', 'smtp']) DELIVERY_CHANNEL = 'dev';
+  /** smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465. */
+  @IsOptional() @Matches(/^smtps?:\/\//) SMTP_URL?: string;
+  /** The From header of the mails, e.g. `Acme <no-reply@acme.example>`. */
+  @IsString() MAIL_FROM = 'OTP authentication <no-reply@localhost>';
+  /** The product named in the mails. */
+  @IsString() PRODUCT_NAME = 'OTP authentication';
+  /** The language of the mails. */
+  @IsIn(['en', 'de']) MAIL_LOCALE = 'en';
+  /** Attempts at one message before it is dead-lettered; the wait after the n-th failure is base × 2^(n-1). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(20) DELIVERY_MAX_ATTEMPTS = 5;
+  @Transform(toInt) @IsInt() @Min(10) DELIVERY_RETRY_BASE_MS = 2000;
+  /** Longest wait for the mail server at each step (connect, greeting, each command). */
+  @Transform(toInt) @IsInt() @Min(100) SMTP_TIMEOUT_MS = 10_000;
 
   /** Shortest password the admin panel accepts (NIST SP 800-63B asks for at least 8; we default higher). */
   @Transform(toInt) @IsInt() @Min(8) @Max(128) ADMIN_PASSWORD_MIN_LENGTH = 12;

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { Public } from '#auth-tokens';
 import { HealthService, type DependencyState } from './health.service.js';
 import { ShutdownState } from './shutdown-state.js';
+import { DeliveryChannel, InProcessDeliveryQueue } from '#otp';
 
 class ReadinessDto {
   @ApiProperty({ enum: ['ok', 'unavailable'] }) status!: string;
@@ -17,6 +18,7 @@ export class HealthController {
   constructor(
     @Inject(HealthService) private readonly health: HealthService,
     @Inject(ShutdownState) private readonly shutdown: ShutdownState,
+    @Inject(DeliveryChannel) private readonly delivery: DeliveryChannel,
   ) {}
 
   @Get()
@@ -34,8 +36,10 @@ export class HealthController {
     const checks: Record<string, DependencyState | 'draining'> = await this.health.check();
     if (this.shutdown.draining) checks.shutdown = 'draining';
     const down = Object.entries(checks).filter(([, state]) => state === 'down' || state === 'draining').map(([name]) => name);
-    if (!down.length) return { status: 'ok', checks };
+    // The mail queue's backlog and failures, for operators; a failing mail server does not make the API unready.
+    const delivery = this.delivery instanceof InProcessDeliveryQueue ? { delivery: this.delivery.stats() } : {};
+    if (!down.length) return { status: 'ok', checks, ...delivery };
     response.status(503);
-    return { statusCode: 503, error: 'Service Unavailable', message: `Unavailable: ${down.join(', ')}`, code: 'NOT_READY', status: 'unavailable', checks };
+    return { statusCode: 503, error: 'Service Unavailable', message: `Unavailable: ${down.join(', ')}`, code: 'NOT_READY', status: 'unavailable', checks, ...delivery };
   }
 }

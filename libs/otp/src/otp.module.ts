@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '#common';
+import { AppConfig } from '#config';
 import { RedisConnection } from '#redis';
 import { AuditModule } from '#audit';
 import { UsersModule } from '#users';
 import { DeliveryChannel } from './delivery/delivery-channel.js';
 import { DevDeliveryChannel } from './delivery/dev-delivery.channel.js';
+import { InProcessDeliveryQueue } from './delivery/delivery-queue.js';
+import { SmtpTransport } from './delivery/email/smtp.transport.js';
 import { DevOutboxController } from './dev-outbox.controller.js';
 import { OtpCrypto } from './otp-crypto.js';
 import { OtpStore } from './otp-store.js';
@@ -27,8 +30,12 @@ import { OtpService } from './otp.service.js';
     },
     {
       provide: DeliveryChannel,
-      inject: [Clock, DataSource, { token: RedisConnection, optional: true }],
-      useFactory: (clock: Clock, dataSource: DataSource, redis: RedisConnection | null) => new DevDeliveryChannel(redis ?? null, dataSource, clock),
+      inject: [AppConfig, Clock, DataSource, { token: RedisConnection, optional: true }],
+      useFactory: (config: AppConfig, clock: Clock, dataSource: DataSource, redis: RedisConnection | null) => {
+        const { channel, smtp, maxAttempts, retryBaseMs } = config.delivery;
+        if (channel === 'smtp' && smtp) return new InProcessDeliveryQueue(new SmtpTransport(smtp), { maxAttempts, retryBaseMs });
+        return new DevDeliveryChannel(redis ?? null, dataSource, clock);
+      },
     },
   ],
   exports: [OtpService, OtpStore, DeliveryChannel],

@@ -1,0 +1,45 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { OtpMessage } from '../delivery-channel.js';
+import { PermanentDeliveryError, type Transport } from '../delivery-queue.js';
+import { renderEmail, type MailLocale } from './email-templates.js';
+
+export interface SmtpSettings {
+  url: string;
+  from: string;
+  productName: string;
+  locale: MailLocale;
+  timeoutMs: number;
+}
+
+/** Email over SMTP with nodemailer: text and HTML parts, the message id fixed per message. */
+export class SmtpTransport implements Transport {
+  readonly name = 'smtp';
+  private readonly transporter: Transporter;
+
+  constructor(private readonly settings: SmtpSettings) {
+    // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS from the start).
+    const url = new URL(settings.url);
+    this.transporter = nodemailer.createTransport({
+      host: url.hostname,
+      port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
+      secure: url.protocol === 'smtps:',
+      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+      connectionTimeout: settings.timeoutMs,
+      greetingTimeout: settings.timeoutMs,
+      socketTimeout: settings.timeoutMs,
+    });
+  }
+
+  async deliver(message: OtpMessage, messageId: string): Promise<void> {
+    if (message.recipient.kind !== 'email') throw new PermanentDeliveryError('no SMS channel is configured for phone numbers');
+    const { subject, text, html } = renderEmail(message, this.settings.productName, this.settings.locale);
+    try {
+      await this.transporter.sendMail({ from: this.settings.from, to: message.recipient.value, subject, text, html, messageId: `<${messageId}@otp-auth>` });
+    } catch (error) {
+      // 5xx from the server (unknown mailbox, refused) will not change on retry; the rest may.
+      const code = (error as { responseCode?: number }).responseCode;
+      if (code && code >= 500 && code < 600) throw new PermanentDeliveryError(`SMTP ${code}: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+}
