@@ -187,13 +187,13 @@ function parseWebhookEndpoints(raw: string | undefined, problems: string[]): { u
     problems.push('WEBHOOK_ENDPOINTS: not valid JSON');
     return [];
   }
-  const valid = (e: any) =>
-    e && typeof e.url === 'string' && typeof e.secret === 'string' && /^whsec_[A-Za-z0-9+/=]{24,}$/.test(e.secret) && (e.events === undefined || (Array.isArray(e.events) && e.events.every((t: unknown) => typeof t === 'string')));
+  const valid = (e: { url?: unknown; secret?: unknown; events?: unknown } | null) =>
+    e !== null && typeof e === 'object' && typeof e.url === 'string' && typeof e.secret === 'string' && /^whsec_[A-Za-z0-9+/=]{24,}$/.test(e.secret) && (e.events === undefined || (Array.isArray(e.events) && e.events.every((t: unknown) => typeof t === 'string')));
   if (!Array.isArray(parsed) || !parsed.every(valid)) {
     problems.push('WEBHOOK_ENDPOINTS: must be a JSON array of {"url": "...", "secret": "whsec_<base64>", "events": ["..."]}');
     return [];
   }
-  return parsed.map((e) => ({ url: e.url, secret: e.secret, events: e.events ?? [] }));
+  return (parsed as { url: string; secret: string; events?: string[] }[]).map((e) => ({ url: e.url, secret: e.secret, events: e.events ?? [] }));
 }
 
 /** Express's "trust proxy": true/false, a hop count, or addresses and subnets as given. */
