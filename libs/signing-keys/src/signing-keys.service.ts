@@ -96,6 +96,8 @@ export class SigningKeysService implements OnModuleDestroy {
       this.timer = setInterval(() => this.reload().catch((error: unknown) => this.logger.warn(`Could not re-read the signing keys: ${String(error)}`)), this.config.keys.refreshSeconds * 1000);
       this.timer.unref();
     })();
+    // A failed start (the database was down) is tried again by the next caller, not remembered.
+    this.loading.catch(() => (this.loading = undefined));
     return this.loading;
   }
 
