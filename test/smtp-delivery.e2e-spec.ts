@@ -53,7 +53,7 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     const smtp = await startSmtpServer(behaviour);
     servers.push(smtp);
     const t = await startTestApp({
-      DELIVERY_CHANNEL: 'smtp',
+      DELIVERY_CHANNEL: 'live',
       SMTP_URL: smtp.url,
       MAIL_FROM: 'Acme Sign-in <no-reply@acme.test>',
       PRODUCT_NAME: 'Acme',
@@ -132,7 +132,7 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     await eventually(async () => smtp.received.length === 1);
   });
 
-  it('dead-letters a phone number at once: there is no SMS channel yet', async () => {
+  it('dead-letters a phone number at once when no SMS provider is configured', async () => {
     const { smtp, t } = await setUp();
     await t.http().post('/api/auth/otp/request').send({ identifier: newPhone(), purpose: 'REGISTER' }).expect(200);
     await eventually(async () => (await t.http().get('/health/ready')).body.delivery?.deadLettered === 1);

@@ -40,11 +40,12 @@ describe('loadConfig', () => {
     expect(config.jwt.algorithm).toBe('ES256');
   });
 
-  it('needs SMTP_URL for the smtp channel, and accepts that channel in production', () => {
-    expect(() => loadConfig({ DELIVERY_CHANNEL: 'smtp', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/SMTP_URL: required with DELIVERY_CHANNEL=smtp/);
-    const config = loadConfig({ DELIVERY_CHANNEL: 'smtp', SMTP_URL: 'smtps://u:p@mail.example.com:465', ...secrets, PGLITE_MEMORY: '1' });
-    expect(config.delivery).toEqual(expect.objectContaining({ channel: 'smtp', smtp: expect.objectContaining({ url: 'smtps://u:p@mail.example.com:465', locale: 'en' }) }));
-    const production = { NODE_ENV: 'production', DELIVERY_CHANNEL: 'smtp', SMTP_URL: 'smtp://mail:587', DATABASE_URL: 'postgres://db/app', REDIS_URL: 'redis://cache' };
+  it('needs a live channel to have something to send with, and accepts it in production', () => {
+    expect(() => loadConfig({ DELIVERY_CHANNEL: 'live', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/DELIVERY_CHANNEL: live needs SMTP_URL/);
+    expect(() => loadConfig({ DELIVERY_CHANNEL: 'live', SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/twilio needs/);
+    const config = loadConfig({ DELIVERY_CHANNEL: 'live', SMTP_URL: 'smtps://u:p@mail.example.com:465', ...secrets, PGLITE_MEMORY: '1' });
+    expect(config.delivery).toEqual(expect.objectContaining({ channel: 'live', locale: 'en', smtp: expect.objectContaining({ url: 'smtps://u:p@mail.example.com:465' }), sms: undefined }));
+    const production = { NODE_ENV: 'production', DELIVERY_CHANNEL: 'live', SMTP_URL: 'smtp://mail:587', DATABASE_URL: 'postgres://db/app', REDIS_URL: 'redis://cache' };
     expect(() => loadConfig({ ...production, ...secrets, ADMIN_SESSION_SECRET: 'a'.repeat(32), KEYS_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') })).not.toThrow();
   });
 

@@ -49,8 +49,15 @@ export class AppConfig {
     phoneDefaultCountry: CountryCode | undefined;
   };
   readonly delivery!: {
-    channel: 'dev' | 'smtp';
-    smtp: { url: string; from: string; productName: string; locale: 'en' | 'de'; timeoutMs: number } | undefined;
+    channel: 'dev' | 'live';
+    productName: string;
+    locale: 'en' | 'de';
+    timeoutMs: number;
+    smtp: { url: string; from: string } | undefined;
+    sms:
+      | { provider: 'twilio'; accountSid: string; authToken: string; from?: string; messagingServiceSid?: string; apiUrl: string }
+      | { provider: 'webhook'; url: string; secret: string }
+      | undefined;
     maxAttempts: number;
     retryBaseMs: number;
   };
@@ -93,7 +100,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('KEYS_ENCRYPTION_KEY: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
   const webhookEndpoints = parseWebhookEndpoints(env.WEBHOOK_ENDPOINTS, problems);
-  if (env.DELIVERY_CHANNEL === 'smtp' && !env.SMTP_URL) problems.push('SMTP_URL: required with DELIVERY_CHANNEL=smtp');
+  if (env.DELIVERY_CHANNEL === 'live' && !env.SMTP_URL && !env.SMS_PROVIDER) problems.push('DELIVERY_CHANNEL: live needs SMTP_URL (email), SMS_PROVIDER (phone numbers), or both');
+  if (env.SMS_PROVIDER === 'twilio' && (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN || !(env.TWILIO_FROM || env.TWILIO_MESSAGING_SERVICE_SID))) {
+    problems.push('SMS_PROVIDER: twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID');
+  }
+  if (env.SMS_PROVIDER === 'webhook' && (!env.SMS_WEBHOOK_URL || !env.SMS_WEBHOOK_SECRET)) problems.push('SMS_PROVIDER: webhook needs SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
   const pgliteInMemory = source.PGLITE_MEMORY === '1';
@@ -160,10 +171,24 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       phoneDefaultCountry: (env.PHONE_DEFAULT_COUNTRY || undefined) as CountryCode | undefined,
     },
     delivery: {
-      channel: env.DELIVERY_CHANNEL as 'dev' | 'smtp',
-      smtp: env.SMTP_URL
-        ? { url: env.SMTP_URL, from: env.MAIL_FROM, productName: env.PRODUCT_NAME, locale: env.MAIL_LOCALE as 'en' | 'de', timeoutMs: env.SMTP_TIMEOUT_MS }
-        : undefined,
+      channel: env.DELIVERY_CHANNEL as 'dev' | 'live',
+      productName: env.PRODUCT_NAME,
+      locale: env.MAIL_LOCALE as 'en' | 'de',
+      timeoutMs: env.SMTP_TIMEOUT_MS,
+      smtp: env.SMTP_URL ? { url: env.SMTP_URL, from: env.MAIL_FROM } : undefined,
+      sms:
+        env.SMS_PROVIDER === 'twilio'
+          ? {
+              provider: 'twilio',
+              accountSid: env.TWILIO_ACCOUNT_SID!,
+              authToken: env.TWILIO_AUTH_TOKEN!,
+              from: env.TWILIO_FROM,
+              messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
+              apiUrl: env.TWILIO_API_URL,
+            }
+          : env.SMS_PROVIDER === 'webhook'
+            ? { provider: 'webhook', url: env.SMS_WEBHOOK_URL!, secret: env.SMS_WEBHOOK_SECRET! }
+            : undefined,
       maxAttempts: env.DELIVERY_MAX_ATTEMPTS,
       retryBaseMs: env.DELIVERY_RETRY_BASE_MS,
     },

@@ -93,8 +93,11 @@ export class EnvironmentVariables {
   /** ISO country used for phone numbers written without a leading +; empty requires E.164 input. */
   @IsString() @Matches(/^([A-Z]{2})?$/) PHONE_DEFAULT_COUNTRY = '';
 
-  /** `dev` logs codes (refused in production); `smtp` mails them (SMTP_URL), in the background with retries. */
-  @IsIn(['dev', 'smtp']) DELIVERY_CHANNEL = 'dev';
+  /**
+   * `dev` logs codes (refused in production); `live` sends them, in the background with retries:
+   * email over SMTP (SMTP_URL), phone numbers by SMS (SMS_PROVIDER).
+   */
+  @IsIn(['dev', 'live']) DELIVERY_CHANNEL = 'dev';
   /** smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465. */
   @IsOptional() @Matches(/^smtps?:\/\//) SMTP_URL?: string;
   /** The From header of the mails, e.g. `Acme <no-reply@acme.example>`. */
@@ -106,8 +109,20 @@ export class EnvironmentVariables {
   /** Attempts at one message before it is dead-lettered; the wait after the n-th failure is base × 2^(n-1). */
   @Transform(toInt) @IsInt() @Min(1) @Max(20) DELIVERY_MAX_ATTEMPTS = 5;
   @Transform(toInt) @IsInt() @Min(10) DELIVERY_RETRY_BASE_MS = 2000;
-  /** Longest wait for the mail server at each step (connect, greeting, each command). */
+  /** Longest wait for the mail server at each step (connect, greeting, each command), and for an SMS provider's answer. */
   @Transform(toInt) @IsInt() @Min(100) SMTP_TIMEOUT_MS = 10_000;
+  /** SMS for phone numbers: `twilio` (Messages API) or `webhook` (JSON POST, HMAC-signed, to any gateway). */
+  @IsOptional() @IsIn(['twilio', 'webhook']) SMS_PROVIDER?: string;
+  @IsOptional() @IsString() TWILIO_ACCOUNT_SID?: string;
+  @IsOptional() @IsString() TWILIO_AUTH_TOKEN?: string;
+  /** The sending number (E.164), or TWILIO_MESSAGING_SERVICE_SID instead. */
+  @IsOptional() @IsString() TWILIO_FROM?: string;
+  @IsOptional() @IsString() TWILIO_MESSAGING_SERVICE_SID?: string;
+  /** Twilio's API base; only tests point it elsewhere. */
+  @IsString() @Matches(/^https?:\/\//) TWILIO_API_URL = 'https://api.twilio.com';
+  @IsOptional() @Matches(/^https?:\/\//) SMS_WEBHOOK_URL?: string;
+  /** Signs each SMS webhook request (HMAC-SHA256): at least 32 characters. */
+  @IsOptional() @IsString() @MinLength(32) SMS_WEBHOOK_SECRET?: string;
 
   /** Shortest password the admin panel accepts (NIST SP 800-63B asks for at least 8; we default higher). */
   @Transform(toInt) @IsInt() @Min(8) @Max(128) ADMIN_PASSWORD_MIN_LENGTH = 12;

@@ -9,6 +9,7 @@ import { DeliveryChannel } from './delivery/delivery-channel.js';
 import { DevDeliveryChannel } from './delivery/dev-delivery.channel.js';
 import { InProcessDeliveryQueue } from './delivery/delivery-queue.js';
 import { SmtpTransport } from './delivery/email/smtp.transport.js';
+import { RoutingTransport, TwilioSmsTransport, WebhookSmsTransport } from './delivery/sms/sms.transports.js';
 import { DevOutboxController } from './dev-outbox.controller.js';
 import { OtpCrypto } from './otp-crypto.js';
 import { OtpStore } from './otp-store.js';
@@ -32,9 +33,12 @@ import { OtpService } from './otp.service.js';
       provide: DeliveryChannel,
       inject: [AppConfig, Clock, DataSource, { token: RedisConnection, optional: true }],
       useFactory: (config: AppConfig, clock: Clock, dataSource: DataSource, redis: RedisConnection | null) => {
-        const { channel, smtp, maxAttempts, retryBaseMs } = config.delivery;
-        if (channel === 'smtp' && smtp) return new InProcessDeliveryQueue(new SmtpTransport(smtp), { maxAttempts, retryBaseMs });
-        return new DevDeliveryChannel(redis ?? null, dataSource, clock);
+        const { channel, smtp, sms, productName, locale, timeoutMs, maxAttempts, retryBaseMs } = config.delivery;
+        if (channel === 'dev') return new DevDeliveryChannel(redis ?? null, dataSource, clock);
+        const common = { productName, locale, timeoutMs };
+        const email = smtp && new SmtpTransport({ ...smtp, ...common });
+        const text = sms && (sms.provider === 'twilio' ? new TwilioSmsTransport({ ...sms, ...common }) : new WebhookSmsTransport({ ...sms, ...common }));
+        return new InProcessDeliveryQueue(new RoutingTransport(email, text), { maxAttempts, retryBaseMs });
       },
     },
   ],

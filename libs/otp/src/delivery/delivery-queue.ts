@@ -5,6 +5,8 @@ import { DeliveryChannel, type OtpMessage } from './delivery-channel.js';
 /** A channel that really sends, and may fail: the queue retries it. */
 export interface Transport {
   readonly name: string;
+  /** The channel a message goes out on, for the log (a router names the one it picks). */
+  channelFor?(message: OtpMessage): string;
   /** `messageId` is the same on every attempt at one message (the idempotency key). */
   deliver(message: OtpMessage, messageId: string): Promise<void>;
 }
@@ -81,7 +83,8 @@ export class InProcessDeliveryQueue extends DeliveryChannel implements OnModuleD
 
   private async attempt(job: Job): Promise<void> {
     job.attempts += 1;
-    const who = `${job.id} ${job.message.kind} to ${maskRecipient(job.message.recipient.value)} via ${this.transport.name}`;
+    const channel = this.transport.channelFor?.(job.message) ?? this.transport.name;
+    const who = `${job.id} ${job.message.kind} to ${maskRecipient(job.message.recipient.value)} via ${channel}`;
     try {
       await this.transport.deliver(job.message, job.id);
       this.jobs.delete(job.id);

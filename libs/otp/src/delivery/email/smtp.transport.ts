@@ -11,6 +11,7 @@ export interface SmtpSettings {
   timeoutMs: number;
 }
 
+
 /** Email over SMTP with nodemailer: text and HTML parts, the message id fixed per message. */
 export class SmtpTransport implements Transport {
   readonly name = 'smtp';
@@ -31,7 +32,6 @@ export class SmtpTransport implements Transport {
   }
 
   async deliver(message: OtpMessage, messageId: string): Promise<void> {
-    if (message.recipient.kind !== 'email') throw new PermanentDeliveryError('no SMS channel is configured for phone numbers');
     const { subject, text, html } = renderEmail(message, this.settings.productName, this.settings.locale);
     try {
       await this.transporter.sendMail({ from: this.settings.from, to: message.recipient.value, subject, text, html, messageId: `<${messageId}@otp-auth>` });
