@@ -21,14 +21,19 @@ const noWrites = {
   bulkDelete: { isAccessible: false },
 };
 
+/** A broken rule becomes an AdminJS error notice; anything else is a bug and propagates. */
+function errorNotice(error: unknown): { message: string; type: 'error' } {
+  if (!(error instanceof DomainError)) throw error;
+  return { message: error.message, type: 'error' };
+}
+
 /** Runs an operator action through AccountsService and reports the outcome as an AdminJS notice. */
 async function recordAction(context: ActionContext, work: () => Promise<unknown>, success: string) {
   const { record, currentAdmin, resource, h } = context;
   try {
     await work();
   } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    return { record: record!.toJSON(currentAdmin), notice: { message: error.message, type: 'error' as const } };
+    return { record: record!.toJSON(currentAdmin), notice: errorNotice(error) };
   }
   const fresh = await resource.findOne(record!.id());
   return {
@@ -166,11 +171,10 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
             handler: async (_request: ActionRequest, _response: unknown, context: ActionContext) => {
               const list = context.h.resourceUrl({ resourceId: 'SigningKeys' });
               try {
-                const { current } = await keys.rotate({ ...actorOf(context) });
+                const { current } = await keys.rotate(actorOf(context));
                 return { redirectUrl: list, notice: { message: `Rotated: ${current} signs now.`, type: 'success' as const } };
               } catch (error) {
-                if (!(error instanceof DomainError)) throw error;
-                return { redirectUrl: list, notice: { message: error.message, type: 'error' as const } };
+                return { redirectUrl: list, notice: errorNotice(error) };
               }
             },
           },
@@ -203,8 +207,7 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
                 const { endpoint, secret } = await webhooks.add(input, actorOf(context));
                 return { secret, endpointId: endpoint.id, notice: { message: 'Endpoint added.', type: 'success' as const } };
               } catch (error) {
-                if (!(error instanceof DomainError)) throw error;
-                return { notice: { message: error.message, type: 'error' as const } };
+                return { notice: errorNotice(error) };
               }
             },
           },
@@ -218,8 +221,7 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
               try {
                 await webhooks.remove(context.record!.id(), actorOf(context));
               } catch (error) {
-                if (!(error instanceof DomainError)) throw error;
-                return { record: context.record!.toJSON(context.currentAdmin), notice: { message: error.message, type: 'error' as const } };
+                return { record: context.record!.toJSON(context.currentAdmin), notice: errorNotice(error) };
               }
               return {
                 record: context.record!.toJSON(context.currentAdmin),

@@ -3,13 +3,13 @@ import { Injectable } from '@nestjs/common';
 /** Set once the process has been asked to stop: readiness then fails so a load balancer moves on. */
 @Injectable()
 export class ShutdownState {
-  private drainingSince: Date | undefined;
+  private isDraining = false;
 
   markDraining(): void {
-    this.drainingSince ??= new Date();
+    this.isDraining = true;
   }
 
   get draining(): boolean {
-    return this.drainingSince !== undefined;
+    return this.isDraining;
   }
 }

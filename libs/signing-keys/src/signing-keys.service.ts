@@ -156,8 +156,7 @@ export class SigningKeysService implements OnModuleDestroy {
     await this.start();
     const { jwksMaxAgeSeconds, refreshSeconds } = this.config.keys;
     const minimumAgeSeconds = jwksMaxAgeSeconds + refreshSeconds;
-    const result = await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [KEYS_LOCK]);
+    const result = await this.whileHoldingKeysLock(async (manager) => {
       const repository = manager.getRepository(SigningKey);
       const [current, next] = await Promise.all([repository.findOneBy({ state: 'current' }), repository.findOneBy({ state: 'next' })]);
       if (!current || !next) throw new DomainError('KEY_NOT_FOUND', 'There is no current and next key to rotate; restart the service to create them.');
@@ -190,8 +189,7 @@ export class SigningKeysService implements OnModuleDestroy {
   async retire(kid: string, actor: KeyActor): Promise<{ retired: string; was: KeyState; current: string }> {
     this.assertAsymmetric();
     await this.start();
-    const result = await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [KEYS_LOCK]);
+    const result = await this.whileHoldingKeysLock(async (manager) => {
       const repository = manager.getRepository(SigningKey);
       const key = await repository.findOneBy({ kid });
       if (!key || key.state === 'retired') throw new DomainError('KEY_NOT_FOUND', `There is no live key ${kid}.`);
@@ -242,14 +240,21 @@ export class SigningKeysService implements OnModuleDestroy {
   private async ensureKeys(): Promise<void> {
     const repository = this.dataSource.getRepository(SigningKey);
     if ((await repository.countBy({ state: In(['current', 'next']) })) === 2) return;
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [KEYS_LOCK]);
+    await this.whileHoldingKeysLock(async (manager) => {
       const live = await manager.getRepository(SigningKey).findBy({ state: In(['current', 'next']) });
       for (const state of ['current', 'next'] as const) {
         if (live.some((key) => key.state === state)) continue;
         const kid = await this.createKey(manager, state);
         this.logger.log(`Created the ${state} signing key ${kid} (${this.config.jwt.algorithm})`);
       }
+    });
+  }
+
+  /** A transaction in which no other instance creates, rotates or retires keys. */
+  private whileHoldingKeysLock<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [KEYS_LOCK]);
+      return work(manager);
     });
   }
 

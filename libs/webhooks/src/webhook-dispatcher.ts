@@ -89,13 +89,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     let error: string | null = null;
     try {
       const secret = this.webhooks.cipher.decrypt(delivery.secret, delivery.endpoint_id);
+      // Whole seconds, as the webhook-timestamp header carries it; the signature covers the same value.
+      const sentAt = new Date(Math.floor(this.clock.now().getTime() / 1000) * 1000);
       const headers = {
         'content-type': 'application/json',
         'user-agent': 'otp-auth-webhooks/1',
         'webhook-id': delivery.id,
-        'webhook-timestamp': String(Math.floor(this.clock.now().getTime() / 1000)),
+        'webhook-timestamp': String(sentAt.getTime() / 1000),
       };
-      const signature = new Webhook(secret).sign(delivery.id, new Date(Number(headers['webhook-timestamp']) * 1000), delivery.payload);
+      const signature = new Webhook(secret).sign(delivery.id, sentAt, delivery.payload);
       const response = await fetch(delivery.url, {
         method: 'POST',
         headers: { ...headers, 'webhook-signature': signature },

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { AuditService } from '#audit';
 import { Clock, DomainError } from '#common';
@@ -127,6 +128,7 @@ function validEvents(events: string[]): WebhookEventType[] {
 }
 
 function validId(id: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new DomainError('WEBHOOK_NOT_FOUND', `There is no webhook endpoint ${id}.`);
+  // Anything else would reach Postgres as an invalid uuid and fail there.
+  if (!isUUID(id)) throw new DomainError('WEBHOOK_NOT_FOUND', `There is no webhook endpoint ${id}.`);
   return id;
 }

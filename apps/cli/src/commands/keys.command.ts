@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { SigningKeysService, type KeyActor } from '#signing-keys';
 import { runCommand, table } from '../cli-io.js';
+import { CommandGroup } from './command-group.js';
 
 const cli: KeyActor = { userId: null, via: 'cli' };
 const when = (date: Date | null) => (date ? date.toISOString() : '');
@@ -79,9 +80,4 @@ export class KeysRetireCommand extends CommandRunner {
 }
 
 @Command({ name: 'keys', description: 'Token signing keys (JWKS)', subCommands: [KeysListCommand, KeysRotateCommand, KeysRetireCommand] })
-export class KeysCommand extends CommandRunner {
-  async run(): Promise<void> {
-    // Reached only without a known subcommand: show the choices and exit non-zero.
-    this.command.help({ error: true });
-  }
-}
+export class KeysCommand extends CommandGroup {}

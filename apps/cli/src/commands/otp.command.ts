@@ -4,6 +4,7 @@ import { DomainError } from '#common';
 import { AppConfig } from '#config';
 import { DeliveryChannel, DevDeliveryChannel, OTP_PURPOSES, OtpService, type OtpPurpose } from '#otp';
 import { runCommand } from '../cli-io.js';
+import { CommandGroup } from './command-group.js';
 
 /** Seed steps 2 and 6: the current development code for an identifier. */
 @SubCommand({ name: 'peek', arguments: '<purpose> <identifier>', description: 'Print the current development code (REGISTER or LOGIN)' })
@@ -33,9 +34,4 @@ export class OtpPeekCommand extends CommandRunner {
 }
 
 @Command({ name: 'otp', description: 'One-time codes (development)', subCommands: [OtpPeekCommand] })
-export class OtpCommand extends CommandRunner {
-  async run(): Promise<void> {
-    // Reached only without a known subcommand: show the choices and exit non-zero.
-    this.command.help({ error: true });
-  }
-}
+export class OtpCommand extends CommandGroup {}

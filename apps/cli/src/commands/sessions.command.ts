@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 import { AccountsService } from '#admin';
 import { runCommand } from '../cli-io.js';
+import { CommandGroup } from './command-group.js';
 
 @SubCommand({ name: 'revoke-all', arguments: '<username>', description: 'End every session and access token of a user' })
 export class SessionsRevokeAllCommand extends CommandRunner {
@@ -18,9 +19,4 @@ export class SessionsRevokeAllCommand extends CommandRunner {
 }
 
 @Command({ name: 'sessions', description: 'Sessions (refresh tokens)', subCommands: [SessionsRevokeAllCommand] })
-export class SessionsCommand extends CommandRunner {
-  async run(): Promise<void> {
-    // Reached only without a known subcommand: show the choices and exit non-zero.
-    this.command.help({ error: true });
-  }
-}
+export class SessionsCommand extends CommandGroup {}

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AccountsService, type Actor } from '#admin';
 import { parseLimit, runCommand, table } from '../cli-io.js';
+import { CommandGroup } from './command-group.js';
 
 const cli: Actor = { userId: null, via: 'cli' };
 
@@ -69,9 +70,4 @@ export class UsersUnblockCommand extends CommandRunner {
 }
 
 @Command({ name: 'users', description: 'List, block and unblock users', subCommands: [UsersListCommand, UsersBlockCommand, UsersUnblockCommand] })
-export class UsersCommand extends CommandRunner {
-  async run(): Promise<void> {
-    // Reached only without a known subcommand: show the choices and exit non-zero.
-    this.command.help({ error: true });
-  }
-}
+export class UsersCommand extends CommandGroup {}

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { WEBHOOK_EVENT_TYPES, WebhooksService, type WebhookActor } from '#webhooks';
 import { parseLimit, runCommand, table } from '../cli-io.js';
+import { CommandGroup } from './command-group.js';
 
 const cli: WebhookActor = { userId: null, via: 'cli' };
 
@@ -92,9 +93,4 @@ export class WebhooksDeliveriesCommand extends CommandRunner {
 }
 
 @Command({ name: 'webhooks', description: 'Event webhooks', subCommands: [WebhooksAddCommand, WebhooksListCommand, WebhooksRemoveCommand, WebhooksDeliveriesCommand] })
-export class WebhooksCommand extends CommandRunner {
-  async run(): Promise<void> {
-    // Reached only without a known subcommand: show the choices and exit non-zero.
-    this.command.help({ error: true });
-  }
-}
+export class WebhooksCommand extends CommandGroup {}
