@@ -100,8 +100,17 @@ const headersArbitrary = (validAccess: string) =>
     { requiredKeys: ['contentType', 'accept'] },
   );
 
+/** Any generated value as query text; fc.anything makes null-prototype objects, which String() refuses. */
+const asText = (value: unknown): string => {
+  try {
+    return String(value);
+  } catch {
+    return JSON.stringify(value) ?? '';
+  }
+};
+
 function queryArbitrary(operation: Operation, components: Record<string, Schema>): fc.Arbitrary<Record<string, string>> {
-  const parameter = (schema: Schema, name: string) => fc.oneof(fitting(schema, components, name).map(String), fc.string({ maxLength: 40 }), hostileValue.map(String));
+  const parameter = (schema: Schema, name: string) => fc.oneof(fitting(schema, components, name).map(asText), fc.string({ maxLength: 40 }), hostileValue.map(asText));
   return fc.record(Object.fromEntries(operation.query.map((q) => [q.name, parameter(q.schema, q.name)])), { requiredKeys: [] }).chain((query) =>
     fc.option(fc.dictionary(fc.constantFrom('purpose', 'identifier', '__proto__', 'a[b]', 'x'), fc.string({ maxLength: 20 }), { maxKeys: 2 }), { nil: {} }).map((extra) => ({ ...extra, ...(query as Record<string, string>) })),
   );
