@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startAdminFixture, type AdminFixture } from './support/admin-fixture.js';
+import { newEmail } from './support/factories.js';
+import { startSmtpServer } from './support/smtp-server.js';
+import { eventually } from './support/tcp-proxy.js';
 import { backend } from './support/test-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -10,9 +14,17 @@ const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, () => {
   let f: AdminFixture;
   let browser: Browser;
+  // Codes go out over SMTP to a server that refuses every recipient, so the dashboard has dead letters to show.
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`No browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-    f = await startAdminFixture(18551);
+    smtp = await startSmtpServer(() => Promise.reject(Object.assign(new Error('550 No such user here'), { responseCode: 550 })));
+    f = await startAdminFixture(18551, {
+      DELIVERY_CHANNEL: 'live',
+      SMTP_URL: smtp.url,
+      DELIVERY_DEGRADED_FAILURES: '1',
+      DELIVERY_QUEUE_PREFIX: `{test-${randomBytes(4).toString('hex')}}`,
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -22,6 +34,7 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
   afterAll(async () => {
     await browser?.close();
     await f?.stop();
+    await smtp?.close();
   });
 
   async function signIn(page: Page, login: string, password: string): Promise<void> {
@@ -90,6 +103,25 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
     await page.locator('input[name="url"]').fill('ftp://example.com/hook');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     await page.getByTestId('webhook-error').getByText('A webhook URL must use').waitFor();
+    await page.close();
+  });
+
+  it('shows on the dashboard that delivery is failing, with the dead letter and why', async () => {
+    const identifier = newEmail();
+    const requested = await fetch(`${f.base}/api/auth/otp/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier, purpose: 'LOGIN' }) });
+    expect(requested.status).toBe(200);
+    await eventually(async () => smtp.attempts.size === 1);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await signIn(page, f.admin.username, f.admin.password);
+    await page.getByTestId('delivery-status').getByText('degraded').waitFor();
+    const masked = `${identifier[0]}***${identifier.slice(identifier.indexOf('@'))}`;
+    const row = page.getByTestId('dead-letters').locator('tr', { hasText: masked });
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/LOGIN no-account[\s\S]*SMTP 550/);
+    expect(await page.getByTestId('delivery-deadLetteredLast15m').innerText()).toContain('1');
+    expect(await page.content()).not.toContain(identifier);
+    await page.screenshot({ path: new URL('admin-dashboard-delivery.png', ARTIFACTS).pathname, fullPage: true });
     await page.close();
   });
 

@@ -76,7 +76,7 @@ describe(`SMS delivery (${backend.database} + ${backend.redis})`, () => {
     expect(sentTo(retried).map((h) => new URLSearchParams(h.body).get('Body'))).toEqual(Array(3).fill(new URLSearchParams(sentTo(retried)[0].body).get('Body')));
     expect(new URLSearchParams(sentTo(retried)[0].body).get('MessagingServiceSid')).toBe('MG1');
     expect(sentTo(refused)).toHaveLength(1);
-    expect((await t.http().get('/health/ready')).body.delivery).toEqual({ queued: 0, delivered: 1, deadLettered: 1 });
+    expect((await t.http().get('/health/ready')).body.delivery).toEqual({ status: 'ok', queued: 0, delivered: 1, deadLettered: 1, deadLetteredLast15m: 1 });
   });
 
   it('posts to a generic SMS webhook, signed so the gateway can check it', async () => {

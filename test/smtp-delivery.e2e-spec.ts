@@ -1,45 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { DataSource } from 'typeorm';
+import { DashboardService } from '../libs/admin/src/dashboard.service.js';
+import { DeliveryChannel } from '#otp';
 import { newEmail, newPhone, newUsername } from './support/factories.js';
+import { codeIn, startSmtpServer, temporaryFailure, type Behaviour } from './support/smtp-server.js';
 import { eventually } from './support/tcp-proxy.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
-
-type Behaviour = (mail: ParsedMail, attempt: number) => Promise<void> | void;
-
-/** A real SMTP server on loopback (the smtp-server package); `behaviour` may throw to refuse a message. */
-async function startSmtpServer(behaviour: Behaviour = () => undefined) {
-  const received: ParsedMail[] = [];
-  const attempts = new Map<string, number>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    async onData(stream: SMTPServerDataStream, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
-      try {
-        const mail = await simpleParser(stream);
-        const id = mail.messageId ?? '';
-        attempts.set(id, (attempts.get(id) ?? 0) + 1);
-        await behaviour(mail, attempts.get(id)!);
-        received.push(mail);
-        callback();
-      } catch (error) {
-        callback(error as Error);
-      }
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
-    received,
-    attempts,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** A temporary refusal (451), which the queue must retry. */
-const temporaryFailure = () => Object.assign(new Error('451 Try again later'), { responseCode: 451 });
-const codeIn = (text: string) => /\b(\d{6})\b/.exec(text)?.[1];
 
 describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, () => {
   const apps: TestApp[] = [];
@@ -116,7 +81,30 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     expect([...smtp.attempts.values()]).toEqual([3]); // one message, three attempts, then no more
     expect(smtp.received).toHaveLength(0);
     const ready = await t.http().get('/health/ready').expect(200);
-    expect(ready.body.delivery).toEqual({ queued: 0, delivered: 0, deadLettered: 1 });
+    expect(ready.body.delivery).toEqual({ status: 'ok', queued: 0, delivered: 0, deadLettered: 1, deadLetteredLast15m: 1 });
+  });
+
+  it('reports the queue degraded (still ready) once dead letters pass the threshold, and shows them to operators', async () => {
+    const { smtp, t } = await setUp(() => Promise.reject(temporaryFailure()), { DELIVERY_MAX_ATTEMPTS: '1', DELIVERY_DEGRADED_FAILURES: '2' });
+    const [first, second] = [newEmail(), newEmail()];
+    await t.http().post('/api/auth/otp/request').send({ identifier: first, purpose: 'REGISTER' }).expect(200);
+    await eventually(async () => (await t.http().get('/health/ready')).body.delivery?.deadLettered === 1);
+    expect((await t.http().get('/health/ready').expect(200)).body).toMatchObject({ status: 'ok', delivery: { status: 'ok' } });
+
+    await t.http().post('/api/auth/otp/request').send({ identifier: second, purpose: 'LOGIN' }).expect(200);
+    await eventually(async () => (await t.http().get('/health/ready')).body.delivery?.deadLettered === 2);
+    const ready = await t.http().get('/health/ready').expect(200);
+    expect(ready.body).toMatchObject({ status: 'degraded', checks: { database: 'up' }, delivery: { status: 'degraded', deadLetteredLast15m: 2, queued: 0 } });
+
+    // The admin dashboard's numbers come from the same queue: newest dead letter first, masked, no code.
+    const overview = await new DashboardService(t.app.get(DataSource), t.app.get(DeliveryChannel)).overview();
+    expect(overview.delivery?.stats).toMatchObject({ status: 'degraded', deadLettered: 2 });
+    expect(overview.delivery?.deadLetters).toEqual([
+      expect.objectContaining({ kind: 'no-account', purpose: 'LOGIN', to: `${second[0]}***${second.slice(second.indexOf('@'))}`, attempts: 1, reason: expect.stringContaining('451') }),
+      expect.objectContaining({ kind: 'code', purpose: 'REGISTER', to: `${first[0]}***${first.slice(first.indexOf('@'))}`, attempts: 1 }),
+    ]);
+    expect(JSON.stringify(overview)).not.toContain(first);
+    expect(smtp.received).toHaveLength(0);
   });
 
   it('answers otp/request before a stalling mail server has taken the message', async () => {

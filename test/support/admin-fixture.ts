@@ -17,9 +17,9 @@ export interface AdminFixture {
 /**
  * The built server (admin panel included) on this run's backends, with an admin made by the CLI
  * and a member who signed up through the seed flow. On the embedded default the CLI and the server
- * take turns on the data directory, as a person would.
+ * take turns on the data directory, as a person would. `serverEnv` applies once the member exists.
  */
-export async function startAdminFixture(port: number): Promise<AdminFixture> {
+export async function startAdminFixture(port: number, serverEnv: Record<string, string> = {}): Promise<AdminFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'otp-admin-'));
   // Keys may rotate a second after the next one is published (the test rotates from the panel).
   const env = {
@@ -46,6 +46,8 @@ export async function startAdminFixture(port: number): Promise<AdminFixture> {
     if (result.code !== 0) throw new Error(`cli ${args[0]} failed: ${result.stderr}`);
   }
 
+  // The member signed up through the development outbox; from here on the server runs as the test asks.
+  Object.assign(env, serverEnv);
   server = await startServer(env, port);
   return {
     base: server.base,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cliMain = `${root}dist/apps/cli/src/main.js`;
 const apiMain = `${root}dist/apps/api/src/main.js`;
+const workerMain = `${root}dist/apps/worker/src/main.js`;
 
 export interface CliResult {
   code: number | null;
@@ -71,6 +72,37 @@ export async function startServer(env: Record<string, string | undefined>, port:
     await new Promise((r) => setTimeout(r, 100));
   }
   return { base, stop, signal, exited };
+}
+
+export interface RunningWorker {
+  /** SIGTERM, then waits for the exit code. */
+  stop(): Promise<number | null>;
+  /** Everything it has written so far. */
+  output(): string;
+}
+
+/** Starts the built delivery worker (`npm run worker`) and resolves once it says it is sending. */
+export async function startWorker(env: Record<string, string | undefined>): Promise<RunningWorker> {
+  const child = spawn(process.execPath, [workerMain], { env: cleanEnv({ LOG_LEVEL: 'log', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 20_000;
+  while (!output.includes('Sending from queue')) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`worker did not start:\n${output.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    output: () => output,
+  };
 }
 
 /** Starts several servers at once; if any fails, stops the others before rethrowing. */

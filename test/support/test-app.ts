@@ -1,9 +1,12 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { AppConfig, loadConfig } from '#config';
-import { DevDeliveryChannel, DeliveryChannel, OtpService, type OtpPurpose } from '#otp';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { DELIVERY_QUEUE, DevDeliveryChannel, DeliveryChannel, OtpService, type OtpPurpose } from '#otp';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { configureApp } from '../../apps/api/src/configure-app.js';
 import { TEST_KEYS_ENCRYPTION_KEY } from './cli.js';
@@ -36,12 +39,11 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     OTP_SECRET: 'test-otp-secret-test-otp-secret-0123456789',
     KEYS_ENCRYPTION_KEY: TEST_KEYS_ENCRYPTION_KEY,
     ...process.env,
+    // Each app its own delivery queue: apps of parallel test files share one Redis.
+    DELIVERY_QUEUE_PREFIX: `{test-${randomUUID().slice(0, 8)}}`,
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register({ adminPanel: false, shareEmbeddedDatabase: false, rateLimits: false })] })
-    .overrideProvider(AppConfig)
-    .useValue(config)
-    .compile();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config, { adminPanel: false, shareEmbeddedDatabase: false, rateLimits: false })] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
   configureApp(app);
   await app.init();
@@ -57,6 +59,12 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
       if (!message?.code) throw new Error(`no code was sent for ${purpose} ${identifier}`);
       return message.code;
     },
-    close: () => app.close(),
+    async close() {
+      // The app's own test queue (its unique prefix) goes with it, dead letters included.
+      if (config.delivery.channel === 'live' && config.delivery.queue.kind === 'redis') {
+        await app.get<Queue>(getQueueToken(DELIVERY_QUEUE), { strict: false }).obliterate({ force: true }).catch(() => undefined);
+      }
+      await app.close();
+    },
   };
 }

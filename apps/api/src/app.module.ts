@@ -4,10 +4,10 @@ import { AdminPanelModule } from '#admin';
 import { AuthModule } from '#auth';
 import { AuthTokensModule, JwtAuthGuard, RolesGuard } from '#auth-tokens';
 import { CommonModule } from '#common';
-import { ConfigModule } from '#config';
+import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
 import { HealthModule } from '#health';
-import { OtpModule } from '#otp';
+import { DeliveryModule, OtpModule } from '#otp';
 import { RedisModule } from '#redis';
 import { SigningKeysModule } from '#signing-keys';
 import { WebhooksModule } from '#webhooks';
@@ -21,19 +21,20 @@ export class AppModule {
    * in-process e2e apps do none of these (AdminJS and @nestjs/throttler do not load inside jest's
    * VM) and test them against the spawned server instead.
    */
-  static register(options: { adminPanel: boolean; shareEmbeddedDatabase: boolean; rateLimits: boolean }): DynamicModule {
+  static register(config: AppConfig, options: { adminPanel: boolean; shareEmbeddedDatabase: boolean; rateLimits: boolean }): DynamicModule {
     return {
       module: AppModule,
       imports: [
         // First, so its global guard counts requests before authentication runs.
         ...(options.rateLimits ? [import('../../../libs/rate-limit/src/rate-limit.module.js').then((m) => ({ module: m.RateLimitModule }))] : []),
-        ConfigModule,
+        ConfigModule.forRoot(config),
         CommonModule,
         DatabaseModule.forRoot(entities, { shareEmbedded: options.shareEmbeddedDatabase }),
         RedisModule,
         SigningKeysModule.forRoot({ loadAtStart: true }),
         WebhooksModule.forRoot({ dispatch: true }),
         AuthTokensModule,
+        DeliveryModule.forRoot(config, 'api'),
         OtpModule,
         AuthModule,
         HealthModule,

@@ -27,7 +27,7 @@ async function bootstrap(): Promise<void> {
   // Refuse a data directory another process holds before Nest starts (and logs a stack for it).
   if (config.database.kind === 'pglite' && config.database.dataDir) lockDataDir(config.database.dataDir);
   const logger = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.http.logLevel as LogLevel) + 1);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ adminPanel: true, shareEmbeddedDatabase: true, rateLimits: true }), { bodyParser: false, logger, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, { adminPanel: true, shareEmbeddedDatabase: true, rateLimits: true }), { bodyParser: false, logger, abortOnError: false });
   configureApp(app);
   enableGracefulShutdown(app, { drainDelayMs: config.http.shutdownDrainDelayMs, graceMs: config.http.shutdownGraceMs });
   await app.listen(config.http.port, config.http.host);

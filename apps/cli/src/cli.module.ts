@@ -1,11 +1,11 @@
-import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { type DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { InjectCommander } from 'nest-commander';
 import { AccountsModule } from '#admin';
 import { AuditModule } from '#audit';
 import { CommonModule } from '#common';
-import { ConfigModule } from '#config';
+import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
-import { OtpModule } from '#otp';
+import { DeliveryModule, OtpModule } from '#otp';
 import { RedisModule } from '#redis';
 import { SigningKeysModule } from '#signing-keys';
 import { WebhooksModule } from '#webhooks';
@@ -33,7 +33,7 @@ class ProgramName implements OnModuleInit {
 
 /** The management commands: thin wrappers over the same services the API and admin panel use. */
 @Module({
-  imports: [ConfigModule, CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, SigningKeysModule.forRoot({ loadAtStart: false }), WebhooksModule.forRoot({ dispatch: false }), AccountsModule, AuditModule, OtpModule],
+  imports: [CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, SigningKeysModule.forRoot({ loadAtStart: false }), WebhooksModule.forRoot({ dispatch: false }), AccountsModule, AuditModule, OtpModule],
   providers: [
     ProgramName,
     SetPasswordCommand,
@@ -60,4 +60,8 @@ class ProgramName implements OnModuleInit {
     WebhooksDeliveriesCommand,
   ],
 })
-export class CliModule {}
+export class CliModule {
+  static register(config: AppConfig): DynamicModule {
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), DeliveryModule.forRoot(config, 'cli')] };
+  }
+}

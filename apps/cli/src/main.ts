@@ -1,20 +1,21 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
-import { ConfigError, loadConfig } from '#config';
+import { type AppConfig, ConfigError, loadConfig } from '#config';
 import { RedisConnection } from '#redis';
 import { CliModule } from './cli.module.js';
 import { fail } from './cli-io.js';
 
 async function main(): Promise<void> {
+  let config: AppConfig;
   try {
-    loadConfig();
+    config = loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
   // Errors while opening the database or Redis reach fail() below instead of a logged stack.
-  const app = await CommandFactory.createWithoutRunning(CliModule, { logger: false, abortOnError: false });
+  const app = await CommandFactory.createWithoutRunning(CliModule.register(config), { logger: false, abortOnError: false });
   // Redis connects in the background; give it a moment so a command does not race the connection.
   await app.get(RedisConnection, { strict: false })?.waitUntilReady(3000);
   try {

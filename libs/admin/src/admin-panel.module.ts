@@ -66,7 +66,7 @@ export const AdminPanelModule = AdminJsModule.createAdminAsync({
           component: Components.Dashboard,
           handler: async (_request: unknown, _response: unknown, context: { currentAdmin?: { id?: unknown } }) => {
             await auth.assertStillAdmin(context.currentAdmin);
-            return dashboard.counts();
+            return dashboard.overview();
           },
         },
         resources: adminResources(accounts, auth, keys, webhooks),

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { DeliveryChannel, DeliveryQueue, type DeadLetter, type DeliveryStats } from '#otp';
 
 export interface DashboardCounts {
   users: number;
@@ -11,10 +12,31 @@ export interface DashboardCounts {
   activeSessions: number;
 }
 
+/** Live delivery only: the queue's numbers and the last messages it gave up on. */
+export interface DeliveryOverview {
+  stats: DeliveryStats | null;
+  deadLetters: DeadLetter[];
+}
+
 /** The admin dashboard's numbers, in one round trip. Activity counts come from the audit log. */
 @Injectable()
 export class DashboardService {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(DeliveryChannel) private readonly delivery: DeliveryChannel,
+  ) {}
+
+  async overview(): Promise<DashboardCounts & { delivery?: DeliveryOverview }> {
+    const [counts, delivery] = await Promise.all([this.counts(), this.deliveryOverview()]);
+    return delivery ? { ...counts, delivery } : counts;
+  }
+
+  /** A dead Redis must not take the dashboard down with it: the numbers show as unknown. */
+  private async deliveryOverview(): Promise<DeliveryOverview | undefined> {
+    if (!(this.delivery instanceof DeliveryQueue)) return undefined;
+    const [stats, deadLetters] = await Promise.all([this.delivery.stats().catch(() => null), this.delivery.recentDeadLetters(10).catch(() => [])]);
+    return { stats, deadLetters };
+  }
 
   async counts(): Promise<DashboardCounts> {
     const [row] = (await this.dataSource.query(`

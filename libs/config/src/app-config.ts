@@ -60,6 +60,10 @@ export class AppConfig {
       | undefined;
     maxAttempts: number;
     retryBaseMs: number;
+    /** Where the queue lives: Redis (BullMQ) when there is one, else in this process. */
+    queue: { kind: 'redis'; prefix: string; runWorker: boolean; concurrency: number } | { kind: 'in-process' };
+    degradedBacklog: number;
+    degradedFailures: number;
   };
   readonly admin!: {
     passwordMinLength: number;
@@ -191,6 +195,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
             : undefined,
       maxAttempts: env.DELIVERY_MAX_ATTEMPTS,
       retryBaseMs: env.DELIVERY_RETRY_BASE_MS,
+      queue: env.REDIS_URL
+        ? { kind: 'redis', prefix: env.DELIVERY_QUEUE_PREFIX, runWorker: env.DELIVERY_WORKER, concurrency: env.DELIVERY_CONCURRENCY }
+        : { kind: 'in-process' },
+      degradedBacklog: env.DELIVERY_DEGRADED_BACKLOG,
+      degradedFailures: env.DELIVERY_DEGRADED_FAILURES,
     },
     admin: {
       passwordMinLength: env.ADMIN_PASSWORD_MIN_LENGTH,

@@ -109,6 +109,22 @@ export class EnvironmentVariables {
   /** Attempts at one message before it is dead-lettered; the wait after the n-th failure is base × 2^(n-1). */
   @Transform(toInt) @IsInt() @Min(1) @Max(20) DELIVERY_MAX_ATTEMPTS = 5;
   @Transform(toInt) @IsInt() @Min(10) DELIVERY_RETRY_BASE_MS = 2000;
+  /**
+   * With REDIS_URL, live delivery goes through a BullMQ queue in Redis. false: this API process only
+   * queues, and `npm run worker` processes send (start at least one).
+   */
+  @Transform(toBool) @IsBoolean() DELIVERY_WORKER = true;
+  /** Messages one worker sends at the same time. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(200) DELIVERY_CONCURRENCY = 10;
+  /**
+   * The queue's Redis key prefix. Keep the braces: they are a Redis Cluster hash tag that puts every
+   * key of the queue in one slot. Deployments sharing one Redis need different prefixes.
+   */
+  @IsString() @Matches(/^\{[\w.-]+\}$/) DELIVERY_QUEUE_PREFIX = '{otp-delivery}';
+  /** /health/ready reports delivery `degraded` from this many messages waiting to be sent… */
+  @Transform(toInt) @IsInt() @Min(1) DELIVERY_DEGRADED_BACKLOG = 100;
+  /** …or this many dead-lettered in the last 15 minutes. */
+  @Transform(toInt) @IsInt() @Min(1) DELIVERY_DEGRADED_FAILURES = 10;
   /** Longest wait for the mail server at each step (connect, greeting, each command), and for an SMS provider's answer. */
   @Transform(toInt) @IsInt() @Min(100) SMTP_TIMEOUT_MS = 10_000;
   /** SMS for phone numbers: `twilio` (Messages API) or `webhook` (JSON POST, HMAC-signed, to any gateway). */

@@ -4,11 +4,17 @@ import type { Response } from 'express';
 import { Public } from '#auth-tokens';
 import { HealthService, type DependencyState } from './health.service.js';
 import { ShutdownState } from './shutdown-state.js';
-import { DeliveryChannel, InProcessDeliveryQueue } from '#otp';
+import { DeliveryChannel, DeliveryQueue, type DeliveryStats } from '#otp';
 
 class ReadinessDto {
-  @ApiProperty({ enum: ['ok', 'unavailable'] }) status!: string;
+  @ApiProperty({ enum: ['ok', 'degraded', 'unavailable'], description: '`degraded`: ready, but the delivery queue is backed up or failing' }) status!: string;
   @ApiProperty({ example: { database: 'up', redis: 'up' } }) checks!: Record<string, DependencyState>;
+  @ApiProperty({
+    required: false,
+    description: 'Live delivery only: the queue, `degraded` over DELIVERY_DEGRADED_BACKLOG messages waiting or DELIVERY_DEGRADED_FAILURES dead letters in 15 minutes',
+    example: { status: 'ok', queued: 0, delivered: 12, deadLettered: 0, deadLetteredLast15m: 0 },
+  })
+  delivery?: DeliveryStats | { status: 'unknown' };
 }
 
 @ApiTags('health')
@@ -36,9 +42,9 @@ export class HealthController {
     const checks: Record<string, DependencyState | 'draining'> = await this.health.check();
     if (this.shutdown.draining) checks.shutdown = 'draining';
     const down = Object.entries(checks).filter(([, state]) => state === 'down' || state === 'draining').map(([name]) => name);
-    // The mail queue's backlog and failures, for operators; a failing mail server does not make the API unready.
-    const delivery = this.delivery instanceof InProcessDeliveryQueue ? { delivery: this.delivery.stats() } : {};
-    if (!down.length) return { status: 'ok', checks, ...delivery };
+    // The queue's backlog and failures, for operators; a failing mail server does not make the API unready.
+    const delivery = this.delivery instanceof DeliveryQueue ? { delivery: await this.delivery.stats().catch(() => ({ status: 'unknown' as const })) } : {};
+    if (!down.length) return { status: delivery.delivery?.status === 'degraded' ? 'degraded' : 'ok', checks, ...delivery };
     response.status(503);
     return { statusCode: 503, error: 'Service Unavailable', message: `Unavailable: ${down.join(', ')}`, code: 'NOT_READY', status: 'unavailable', checks, ...delivery };
   }

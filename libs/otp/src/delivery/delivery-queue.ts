@@ -14,18 +14,44 @@ export interface Transport {
 /** A failure that retrying cannot fix (no channel for this kind of identifier, a refused address). */
 export class PermanentDeliveryError extends Error {}
 
-export interface RetryPolicy {
+export interface QueuePolicy {
   maxAttempts: number;
   retryBaseMs: number;
+  /** Delivery is reported degraded from this many messages waiting… */
+  degradedBacklog: number;
+  /** …or this many dead-lettered within DEGRADED_WINDOW_MS. */
+  degradedFailures: number;
 }
 
-interface Job {
-  id: string;
-  message: OtpMessage;
-  attempts: number;
-}
-
+export const DEGRADED_WINDOW_MS = 15 * 60_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
+
+/** What /health/ready and the admin dashboard show of the queue. */
+export interface DeliveryStats {
+  status: 'ok' | 'degraded';
+  /** Messages waiting to be sent, being sent, or waiting for a retry. */
+  queued: number;
+  delivered: number;
+  deadLettered: number;
+  deadLetteredLast15m: number;
+}
+
+/** A message given up on, as an operator sees it: never the code, the recipient masked. */
+export interface DeadLetter {
+  messageId: string;
+  kind: OtpMessage['kind'];
+  purpose: string;
+  to: string;
+  reason: string;
+  attempts: number;
+  failedAt: string;
+}
+
+/** A delivery channel that sends in the background, with retries, and can report on itself. */
+export abstract class DeliveryQueue extends DeliveryChannel {
+  abstract stats(): Promise<DeliveryStats>;
+  abstract recentDeadLetters(limit: number): Promise<DeadLetter[]>;
+}
 
 /** Who a line of the log is about, without the whole address: j***@example.com, +49***89. */
 export function maskRecipient(value: string): string {
@@ -34,24 +60,76 @@ export function maskRecipient(value: string): string {
   return `${value.slice(0, 3)}***${value.slice(-2)}`;
 }
 
+/** The idempotency key: the same message (kind, purpose, recipient, code) always gets the same id. */
+export function messageIdOf(message: OtpMessage): string {
+  const digest = createHash('sha256').update([message.kind, message.purpose, message.recipient.value, message.code ?? ''].join('\n')).digest('hex');
+  return `otp_${digest.slice(0, 32)}`;
+}
+
+/** The wait after the n-th failed attempt: base × 2^(n-1), at most 10 minutes. */
+export function retryDelayMs(retryBaseMs: number, failedAttempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** (failedAttempts - 1));
+}
+
+export function statsWithStatus(counts: Omit<DeliveryStats, 'status'>, policy: QueuePolicy): DeliveryStats {
+  const degraded = counts.queued >= policy.degradedBacklog || counts.deadLetteredLast15m >= policy.degradedFailures;
+  return { status: degraded ? 'degraded' : 'ok', ...counts };
+}
+
+export type AttemptOutcome = { delivered: true } | { delivered: false; final: boolean; permanent: boolean; reason: string };
+
 /**
- * Sends in the background so otp/request answers at once: each message is a job keyed by a hash of
- * what it says (so the same code is never queued twice), attempted, and on failure retried after
- * retryBaseMs × 2^(n-1) up to maxAttempts, then dead-lettered (logged, counted). Every attempt
- * logs the message id, channel and outcome, never the code. In process: jobs waiting for a retry
- * do not survive a restart.
+ * One attempt at one message, as both queues make it: logs the message id, channel and outcome
+ * (never the code), and says whether a failure is final (permanent, or the last attempt).
  */
-export class InProcessDeliveryQueue extends DeliveryChannel implements OnModuleDestroy {
+export async function attemptDelivery(
+  transport: Transport,
+  logger: Logger,
+  job: { id: string; message: OtpMessage; attempt: number },
+  policy: Pick<QueuePolicy, 'maxAttempts' | 'retryBaseMs'>,
+): Promise<AttemptOutcome> {
+  const { id, message, attempt } = job;
+  const channel = transport.channelFor?.(message) ?? transport.name;
+  const who = `${id} ${message.kind} to ${maskRecipient(message.recipient.value)} via ${channel}`;
+  try {
+    await transport.deliver(message, id);
+    logger.log(`${who}: delivered (attempt ${attempt})`);
+    return { delivered: true };
+  } catch (error) {
+    const reason = String((error as Error)?.message ?? error).slice(0, 200);
+    const permanent = error instanceof PermanentDeliveryError;
+    const final = permanent || attempt >= policy.maxAttempts;
+    if (final) logger.error(`${who}: ${reason} (attempt ${attempt}); dead-lettered${permanent ? ' (not retryable)' : ''}`);
+    else logger.warn(`${who}: ${reason} (attempt ${attempt}); retrying in ${retryDelayMs(policy.retryBaseMs, attempt)} ms`);
+    return { delivered: false, final, permanent, reason };
+  }
+}
+
+interface Job {
+  id: string;
+  message: OtpMessage;
+  attempts: number;
+}
+
+const KEPT_DEAD_LETTERS = 50;
+
+/**
+ * The queue of the embedded default (no Redis): sends in the background so otp/request answers at
+ * once, with the same idempotency key, retry policy, dead-lettering and logs as the Redis queue.
+ * Jobs waiting for a retry do not survive a restart.
+ */
+export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDestroy {
   private readonly logger = new Logger('Delivery');
   private readonly jobs = new Map<string, Job>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly deadLetters: DeadLetter[] = [];
   private deadLettered = 0;
   private delivered = 0;
 
   constructor(
     private readonly transport: Transport,
-    private readonly policy: RetryPolicy,
+    private readonly policy: QueuePolicy,
   ) {
     super();
   }
@@ -64,9 +142,14 @@ export class InProcessDeliveryQueue extends DeliveryChannel implements OnModuleD
     this.run(job);
   }
 
-  /** Backlog and failures, for readiness and the dashboard. */
-  stats(): { queued: number; delivered: number; deadLettered: number } {
-    return { queued: this.jobs.size, delivered: this.delivered, deadLettered: this.deadLettered };
+  async stats(): Promise<DeliveryStats> {
+    const since = Date.now() - DEGRADED_WINDOW_MS;
+    const deadLetteredLast15m = this.deadLetters.filter((letter) => Date.parse(letter.failedAt) > since).length;
+    return statsWithStatus({ queued: this.jobs.size, delivered: this.delivered, deadLettered: this.deadLettered, deadLetteredLast15m }, this.policy);
+  }
+
+  async recentDeadLetters(limit: number): Promise<DeadLetter[]> {
+    return this.deadLetters.slice(0, limit);
   }
 
   /** Lets attempts under way finish; retries not yet due are dropped (and logged). */
@@ -83,37 +166,25 @@ export class InProcessDeliveryQueue extends DeliveryChannel implements OnModuleD
 
   private async attempt(job: Job): Promise<void> {
     job.attempts += 1;
-    const channel = this.transport.channelFor?.(job.message) ?? this.transport.name;
-    const who = `${job.id} ${job.message.kind} to ${maskRecipient(job.message.recipient.value)} via ${channel}`;
-    try {
-      await this.transport.deliver(job.message, job.id);
+    const outcome = await attemptDelivery(this.transport, this.logger, { id: job.id, message: job.message, attempt: job.attempts }, this.policy);
+    if (outcome.delivered) {
       this.jobs.delete(job.id);
       this.delivered += 1;
-      this.logger.log(`${who}: delivered (attempt ${job.attempts})`);
       return;
-    } catch (error) {
-      const reason = String((error as Error)?.message ?? error).slice(0, 200);
-      const permanent = error instanceof PermanentDeliveryError;
-      if (permanent || job.attempts >= this.policy.maxAttempts) {
-        this.jobs.delete(job.id);
-        this.deadLettered += 1;
-        this.logger.error(`${who}: ${reason} (attempt ${job.attempts}); dead-lettered${permanent ? ' (not retryable)' : ''}`);
-        return;
-      }
-      const delay = Math.min(MAX_BACKOFF_MS, this.policy.retryBaseMs * 2 ** (job.attempts - 1));
-      this.logger.warn(`${who}: ${reason} (attempt ${job.attempts}); retrying in ${delay} ms`);
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.run(job);
-      }, delay);
-      timer.unref();
-      this.timers.add(timer);
     }
+    if (outcome.final) {
+      this.jobs.delete(job.id);
+      this.deadLettered += 1;
+      const { kind, purpose, recipient } = job.message;
+      this.deadLetters.unshift({ messageId: job.id, kind, purpose, to: maskRecipient(recipient.value), reason: outcome.reason, attempts: job.attempts, failedAt: new Date().toISOString() });
+      this.deadLetters.length = Math.min(this.deadLetters.length, KEPT_DEAD_LETTERS);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.run(job);
+    }, retryDelayMs(this.policy.retryBaseMs, job.attempts));
+    timer.unref();
+    this.timers.add(timer);
   }
-}
-
-/** The idempotency key: the same message (kind, purpose, recipient, code) always gets the same id. */
-function messageIdOf(message: OtpMessage): string {
-  const digest = createHash('sha256').update([message.kind, message.purpose, message.recipient.value, message.code ?? ''].join('\n')).digest('hex');
-  return `otp_${digest.slice(0, 32)}`;
 }

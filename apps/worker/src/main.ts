@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '#config';
+import { WorkerModule } from './worker.module.js';
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/**
+ * `npm run worker`: sends the codes queued in Redis, for API instances started with
+ * DELIVERY_WORKER=false (or beside them, for more throughput). Same environment as the API.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const { channel, queue } = config.delivery;
+  if (channel !== 'live' || queue.kind !== 'redis') {
+    console.error('The delivery worker sends from the Redis queue: set DELIVERY_CHANNEL=live and REDIS_URL (with SMTP_URL and/or SMS_PROVIDER).');
+    process.exit(1);
+  }
+  const logger = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.http.logLevel as LogLevel) + 1);
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger, abortOnError: false });
+  const log = new Logger('Worker');
+  log.log(`Sending from queue ${queue.prefix}:messages, ${queue.concurrency} at a time`);
+
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.log(`${signal}: finishing the messages being sent, then stopping`);
+      // Closing the worker waits for jobs under way; jobs not started stay queued for another worker.
+      app
+        .close()
+        .then(() => process.exit(0))
+        .catch((error: unknown) => {
+          log.error(`shutdown failed: ${String(error)}`);
+          process.exit(1);
+        });
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

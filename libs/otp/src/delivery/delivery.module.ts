@@ -1,0 +1,85 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { Clock } from '#common';
+import type { AppConfig } from '#config';
+import { RedisConnection } from '#redis';
+import { KeyCipher } from '#signing-keys';
+import { DeliveryChannel } from './delivery-channel.js';
+import { InProcessDeliveryQueue, type Transport } from './delivery-queue.js';
+import { DevDeliveryChannel } from './dev-delivery.channel.js';
+import { SmtpTransport } from './email/smtp.transport.js';
+import {
+  DELIVERY_QUEUE,
+  DELIVERY_SETTINGS,
+  DELIVERY_TRANSPORT,
+  DeliveryProcessor,
+  MESSAGE_CIPHER,
+  RedisDeliveryQueue,
+  bullConnection,
+  type DeliverySettings,
+} from './redis-delivery.queue.js';
+import { RoutingTransport, TwilioSmsTransport, WebhookSmsTransport } from './sms/sms.transports.js';
+
+/** Who is composing the module: the API (queues, and sends unless DELIVERY_WORKER=false), the worker (sends), the CLI (neither). */
+export type DeliveryRole = 'api' | 'worker' | 'cli';
+
+function createTransport({ delivery }: AppConfig): Transport {
+  const { smtp, sms, productName, locale, timeoutMs } = delivery;
+  const common = { productName, locale, timeoutMs };
+  const email = smtp && new SmtpTransport({ ...smtp, ...common });
+  const text = sms && (sms.provider === 'twilio' ? new TwilioSmsTransport({ ...sms, ...common }) : new WebhookSmsTransport({ ...sms, ...common }));
+  return new RoutingTransport(email, text);
+}
+
+/**
+ * Provides the DeliveryChannel otp/request hands its messages to, chosen from the config when the
+ * application is composed: the development outbox; or, live, a queue: BullMQ in Redis when there is
+ * one (its worker in this process or in `npm run worker`), else in process.
+ */
+@Module({})
+export class DeliveryModule {
+  static forRoot(config: AppConfig, role: DeliveryRole): DynamicModule {
+    const module = { module: DeliveryModule, global: true, exports: [DeliveryChannel] };
+    const { delivery, redis } = config;
+    if (delivery.channel === 'dev') {
+      const channel: Provider = {
+        provide: DeliveryChannel,
+        inject: [DataSource, Clock, { token: RedisConnection, optional: true }],
+        useFactory: (dataSource: DataSource, clock: Clock, connection: RedisConnection | null) => new DevDeliveryChannel(connection ?? null, dataSource, clock),
+      };
+      return { ...module, providers: [channel] };
+    }
+    const settings: DeliverySettings = {
+      maxAttempts: delivery.maxAttempts,
+      retryBaseMs: delivery.retryBaseMs,
+      degradedBacklog: delivery.degradedBacklog,
+      degradedFailures: delivery.degradedFailures,
+      concurrency: delivery.queue.kind === 'redis' ? delivery.queue.concurrency : 1,
+      enqueueTimeoutMs: redis.kind === 'redis' ? redis.commandTimeoutMs : 1000,
+    };
+    const transport: Provider = { provide: DELIVERY_TRANSPORT, useFactory: () => createTransport(config) };
+    if (delivery.queue.kind === 'in-process' || redis.kind !== 'redis' || role === 'cli') {
+      const channel: Provider = { provide: DeliveryChannel, inject: [DELIVERY_TRANSPORT], useFactory: (sender: Transport) => new InProcessDeliveryQueue(sender, settings) };
+      return { ...module, providers: [transport, channel] };
+    }
+    const runWorker = role === 'worker' || delivery.queue.runWorker;
+    const channel: Provider = {
+      provide: DeliveryChannel,
+      inject: [getQueueToken(DELIVERY_QUEUE), MESSAGE_CIPHER],
+      useFactory: (queue: Queue, cipher: KeyCipher) => new RedisDeliveryQueue(queue, cipher, settings),
+    };
+    return {
+      ...module,
+      imports: [BullModule.registerQueue({ name: DELIVERY_QUEUE, connection: bullConnection(redis.url), prefix: delivery.queue.prefix })],
+      providers: [
+        transport,
+        channel,
+        { provide: DELIVERY_SETTINGS, useValue: settings },
+        { provide: MESSAGE_CIPHER, useValue: new KeyCipher(config.keys.encryptionKey, 'queued message') },
+        ...(runWorker ? [DeliveryProcessor] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+
+export type Behaviour = (mail: ParsedMail, attempt: number) => Promise<void> | void;
+
+/** A real SMTP server on loopback (the smtp-server package); `behaviour` may throw to refuse a message. */
+export async function startSmtpServer(behaviour: Behaviour = () => undefined) {
+  const received: ParsedMail[] = [];
+  const attempts = new Map<string, number>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    async onData(stream: SMTPServerDataStream, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
+      try {
+        const mail = await simpleParser(stream);
+        const id = mail.messageId ?? '';
+        attempts.set(id, (attempts.get(id) ?? 0) + 1);
+        await behaviour(mail, attempts.get(id)!);
+        received.push(mail);
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    received,
+    attempts,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A temporary refusal (451), which the queue must retry. */
+export const temporaryFailure = () => Object.assign(new Error('451 Try again later'), { responseCode: 451 });
+export const codeIn = (text: string) => /\b(\d{6})\b/.exec(text)?.[1];
