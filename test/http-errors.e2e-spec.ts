@@ -36,6 +36,8 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
   it('answers an unknown route with NOT_FOUND in the same shape', async () => {
     expectError(await t.http().get('/api/nope'), 'NOT_FOUND');
     expectError(await t.http().delete('/api/auth/me'), 'NOT_FOUND');
+    expectError(await t.http().get('/nothing-here'), 'NOT_FOUND');
+    expectError(await t.http().post('/health/nope').send({}), 'NOT_FOUND');
   });
 
   it('asks for a token on /me without one, and refuses a bad one', async () => {

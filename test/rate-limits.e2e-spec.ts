@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startServer, type RunningServer } from './support/cli.js';
+import { parseMetrics, series } from './support/prometheus.js';
 import { eventually } from './support/tcp-proxy.js';
 import { newEmail } from './support/factories.js';
 import { backend } from './support/test-app.js';
@@ -35,11 +36,19 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
     fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify(body) });
   const codeOf = async (res: Response) => ({ status: res.status, code: ((await res.json()) as { code?: string }).code, retryAfter: res.headers.get('retry-after') });
 
-  it('limits OTP requests per client address, whatever the identifier, with Retry-After', async () => {
+  const hits = async () => {
+    const samples = parseMetrics(await (await fetch(`${server.base}/metrics`)).text());
+    return samples.get(series('rate_limit_hits_total', { route: 'POST /api/auth/otp/request' })) ?? 0;
+  };
+
+  it('limits OTP requests per client address, whatever the identifier, with Retry-After, and counts each refusal', async () => {
     const address = newAddress();
     const request = (from: string) => post(server.base, '/api/auth/otp/request', from, { identifier: newEmail(), purpose: 'REGISTER' });
+    const hitsBefore = await hits();
     for (let i = 0; i < 3; i++) expect((await request(address)).status).toBe(200);
+    expect(await hits()).toBe(hitsBefore);
     const limited = await codeOf(await request(address));
+    expect(await hits()).toBe(hitsBefore + 1);
     expect(limited).toEqual({ status: 429, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
     expect(Number(limited.retryAfter)).toBeGreaterThan(3500);
     expect((await request(newAddress())).status).toBe(200);

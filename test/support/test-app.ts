@@ -8,7 +8,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { DELIVERY_QUEUE, DevDeliveryChannel, DeliveryChannel, OtpService, type OtpPurpose } from '#otp';
 import { AppModule } from '../../apps/api/src/app.module.js';
-import { configureApp } from '../../apps/api/src/configure-app.js';
+import { answerUnknownRoutes, configureApp } from '../../apps/api/src/configure-app.js';
 import { TEST_KEYS_ENCRYPTION_KEY } from './cli.js';
 
 export interface TestApp {
@@ -47,6 +47,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
   configureApp(app);
   await app.init();
+  answerUnknownRoutes(app);
   const server = app.getHttpServer();
   const outbox = app.get(DeliveryChannel) as DevDeliveryChannel;
   const otp = app.get(OtpService);

@@ -7,6 +7,7 @@ import { CommonModule } from '#common';
 import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
 import { HealthModule } from '#health';
+import { MetricsModule } from '#metrics';
 import { DeliveryModule, OtpModule } from '#otp';
 import { RedisModule } from '#redis';
 import { SigningKeysModule } from '#signing-keys';
@@ -29,6 +30,7 @@ export class AppModule {
         ...(options.rateLimits ? [import('../../../libs/rate-limit/src/rate-limit.module.js').then((m) => ({ module: m.RateLimitModule }))] : []),
         ConfigModule.forRoot(config),
         CommonModule,
+        MetricsModule.forRoot({ serve: true }),
         DatabaseModule.forRoot(entities, { shareEmbedded: options.shareEmbeddedDatabase }),
         RedisModule,
         SigningKeysModule.forRoot({ loadAtStart: true }),

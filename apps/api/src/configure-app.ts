@@ -1,17 +1,37 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { ADMIN_ROOT, configureAdminHeaders } from '#admin';
 import { AllExceptionsFilter, createValidationPipe } from '#common';
 import { AppConfig } from '#config';
+import { Metrics, httpMetrics, metricsHandler } from '#metrics';
+
+/**
+ * After init, behind every route: Nest answers unknown paths under /api itself, and this gives the
+ * rest (`/nothing-here`) the same JSON error shape instead of Express's HTML page.
+ */
+export function answerUnknownRoutes(app: NestExpressApplication): void {
+  (app.getHttpAdapter().getInstance() as Express).use((_req: Request, res: Response) => {
+    res.status(404).json({ statusCode: 404, error: 'Not Found', message: 'No such route.', code: 'NOT_FOUND' });
+  });
+}
 
 /**
  * Everything about the HTTP pipeline, in one place so the server and the e2e tests run the same
- * one: body limit, security headers, CORS, validation, the error filter and Swagger.
+ * one: metrics, body limit, security headers, CORS, validation, the error filter and Swagger.
  */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get(AppConfig);
+  if (config.metrics.enabled) {
+    const metrics = app.get(Metrics);
+    app.use(httpMetrics(metrics));
+    // On the API's port unless METRICS_PORT gives it one of its own (then it is 404 here).
+    if (config.metrics.port === undefined) {
+      const serveMetrics = metricsHandler(metrics, config.metrics.token);
+      (app.getHttpAdapter().getInstance() as Express).get('/metrics', (req: Request, res: Response) => serveMetrics(req, res));
+    }
+  }
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   // AdminJS's pages need inline scripts and styles; everything else gets helmet's strict defaults.
   // Styles and fonts stay same-origin: AdminJS's templates link a Google font, which the browser

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type AppConfig } from '#config';
 import { DataDirInUseError, lockDataDir } from '#database';
 import { KeyDecryptionError } from '#signing-keys';
 import { AppModule } from './app.module.js';
-import { configureApp } from './configure-app.js';
+import { answerUnknownRoutes, configureApp } from './configure-app.js';
 import { enableGracefulShutdown } from './graceful-shutdown.js';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -30,6 +30,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, { adminPanel: true, shareEmbeddedDatabase: true, rateLimits: true }), { bodyParser: false, logger, abortOnError: false });
   configureApp(app);
   enableGracefulShutdown(app, { drainDelayMs: config.http.shutdownDrainDelayMs, graceMs: config.http.shutdownGraceMs });
+  await app.init();
+  answerUnknownRoutes(app);
   await app.listen(config.http.port, config.http.host);
   new Logger('Bootstrap').log(`Listening on http://${config.http.host}:${config.http.port} (Swagger UI at /docs; NODE_ENV=${config.env})`);
 }

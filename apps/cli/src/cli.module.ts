@@ -5,6 +5,7 @@ import { AuditModule } from '#audit';
 import { CommonModule } from '#common';
 import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
+import { MetricsModule } from '#metrics';
 import { DeliveryModule, OtpModule } from '#otp';
 import { RedisModule } from '#redis';
 import { SigningKeysModule } from '#signing-keys';
@@ -62,6 +63,6 @@ class ProgramName implements OnModuleInit {
 })
 export class CliModule {
   static register(config: AppConfig): DynamicModule {
-    return { module: CliModule, imports: [ConfigModule.forRoot(config), DeliveryModule.forRoot(config, 'cli')] };
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), MetricsModule.forRoot({ serve: false }), DeliveryModule.forRoot(config, 'cli')] };
   }
 }

@@ -1,11 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, ConfigModule } from '#config';
+import { MetricsModule } from '#metrics';
 import { DeliveryModule } from '#otp';
 
-/** Only what sending needs: the config, the Redis queue and the transports; no HTTP, no database. */
+/** Only what sending needs: the config, the Redis queue and the transports, and its metrics on METRICS_PORT; no database. */
 @Module({})
 export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), DeliveryModule.forRoot(config, 'worker')] };
+    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), MetricsModule.forRoot({ serve: true }), DeliveryModule.forRoot(config, 'worker')] };
   }
 }

@@ -1,3 +1,4 @@
+import { Metrics } from '#metrics';
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
@@ -29,6 +30,7 @@ export class TokensService {
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(SigningKeysService) private readonly keys: SigningKeysService,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
 
   /** Issues a pair, opening a new session family unless one is given (rotation). */
@@ -76,7 +78,11 @@ export class TokensService {
       if (!user.isActive) throw new DomainError('USER_BLOCKED', 'This account is blocked.');
       return { user, tokens: await this.issuePair(user, client, manager, current.familyId) };
     });
-    if (rotated) return rotated;
+    if (rotated) {
+      this.metrics.tokensRefreshed.inc();
+      this.metrics.tokensIssued.inc({ flow: 'refresh' });
+      return rotated;
+    }
     await this.handleDeadRefreshToken(tokenHash, client);
     throw tokenInvalid();
   }
@@ -131,6 +137,7 @@ export class TokensService {
         await this.revokeFamily(session.familyId, session.userId, 'reuse-detected', manager);
         await this.webhooks.emit('token.reuse_detected', { user_id: session.userId, session: session.familyId }, manager);
       });
+      this.metrics.reuseDetected.inc();
       await this.audit.recordBestEffort({ type: 'token.reuse_detected', targetId: session.userId, ip: client.ip, details: { family: session.familyId } });
       throw new DomainError('TOKEN_REUSED', 'This refresh token was already used; every session descended from it has been revoked.');
     }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '#audit';
 import { Clock, DependencyUnavailableError, DomainError, isDatabaseUnavailable } from '#common';
 import { TokensService, type ClientContext, type TokenPair } from '#auth-tokens';
+import { Metrics } from '#metrics';
 import { OtpService, type OtpPurpose } from '#otp';
 import { UsersService, type Identifier, type User } from '#users';
 import { WebhooksService } from '#webhooks';
@@ -23,6 +24,7 @@ export class AuthService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -34,7 +36,7 @@ export class AuthService {
     const identifier = this.otp.normalize(rawIdentifier);
     await this.otp.assertVerificationToken(verificationToken, 'REGISTER', identifier);
     if (await this.users.isUsernameTaken(username)) throw new DomainError('USERNAME_TAKEN', 'That username is taken.');
-    return this.spendVerificationToken(verificationToken, 'REGISTER', identifier, () =>
+    const session = await this.spendVerificationToken(verificationToken, 'REGISTER', identifier, () =>
       this.dataSource.transaction(async (manager) => {
         const user = await this.users.create(identifier, username, manager);
         await this.webhooks.emit('user.created', { user_id: user.id, username: user.username, email: user.email, phone: user.phone }, manager);
@@ -42,13 +44,15 @@ export class AuthService {
         return { user, tokens: await this.tokens.issuePair(user, client, manager) };
       }),
     );
+    this.metrics.tokensIssued.inc({ flow: 'register' });
+    return session;
   }
 
   async login(rawIdentifier: string, verificationToken: string, client: ClientContext): Promise<Session> {
     const identifier = this.otp.normalize(rawIdentifier);
     let blockedUserId: string | undefined;
     try {
-      return await this.spendVerificationToken(verificationToken, 'LOGIN', identifier, () =>
+      const session = await this.spendVerificationToken(verificationToken, 'LOGIN', identifier, () =>
         this.dataSource.transaction(async (manager) => {
           const user = await this.users.findByIdentifier(identifier, manager);
           if (!user) throw new DomainError('VERIFICATION_TOKEN_INVALID', 'There is no account for this identifier.');
@@ -62,6 +66,8 @@ export class AuthService {
           return { user, tokens: await this.tokens.issuePair(user, client, manager) };
         }),
       );
+      this.metrics.tokensIssued.inc({ flow: 'login' });
+      return session;
     } catch (error) {
       // Written after the transaction has ended: the embedded database has a single session.
       if (blockedUserId) await this.audit.recordBestEffort({ type: 'user.blocked_attempt', targetId: blockedUserId, ip: client.ip, details: { via: 'login' } });

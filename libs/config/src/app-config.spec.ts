@@ -20,13 +20,13 @@ describe('loadConfig', () => {
     expect(config.redis).toEqual(expect.objectContaining({ kind: 'redis', url: 'redis://cache:6379/0' }));
   });
 
-  it('refuses to start in production without both servers, both secrets and a real delivery channel', () => {
+  it('refuses to start in production without both servers, the secrets, a metrics token and a real delivery channel', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     try {
       loadConfig({ NODE_ENV: 'production' });
     } catch (error) {
       const message = (error as Error).message;
-      for (const name of ['DATABASE_URL', 'REDIS_URL', 'KEYS_ENCRYPTION_KEY', 'OTP_SECRET', 'ADMIN_SESSION_SECRET', 'DELIVERY_CHANNEL']) expect(message).toContain(name);
+      for (const name of ['DATABASE_URL', 'REDIS_URL', 'KEYS_ENCRYPTION_KEY', 'OTP_SECRET', 'ADMIN_SESSION_SECRET', 'DELIVERY_CHANNEL', 'METRICS_TOKEN']) expect(message).toContain(name);
       // ES256 by default: no shared JWT secret is needed.
       expect(message).not.toContain('JWT_SECRET');
     }
@@ -45,7 +45,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DELIVERY_CHANNEL: 'live', SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/twilio needs/);
     const config = loadConfig({ DELIVERY_CHANNEL: 'live', SMTP_URL: 'smtps://u:p@mail.example.com:465', ...secrets, PGLITE_MEMORY: '1' });
     expect(config.delivery).toEqual(expect.objectContaining({ channel: 'live', locale: 'en', smtp: expect.objectContaining({ url: 'smtps://u:p@mail.example.com:465' }), sms: undefined }));
-    const production = { NODE_ENV: 'production', DELIVERY_CHANNEL: 'live', SMTP_URL: 'smtp://mail:587', DATABASE_URL: 'postgres://db/app', REDIS_URL: 'redis://cache' };
+    const production = { NODE_ENV: 'production', DELIVERY_CHANNEL: 'live', SMTP_URL: 'smtp://mail:587', DATABASE_URL: 'postgres://db/app', REDIS_URL: 'redis://cache', METRICS_TOKEN: 'a-long-metrics-token' };
     expect(() => loadConfig({ ...production, ...secrets, ADMIN_SESSION_SECRET: 'a'.repeat(32), KEYS_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') })).not.toThrow();
   });
 

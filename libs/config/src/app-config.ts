@@ -48,6 +48,7 @@ export class AppConfig {
     verificationTtlSeconds: number;
     phoneDefaultCountry: CountryCode | undefined;
   };
+  readonly metrics!: { enabled: boolean; token: string | undefined; port: number | undefined };
   readonly delivery!: {
     channel: 'dev' | 'live';
     productName: string;
@@ -94,6 +95,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (production) {
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production');
     if (!env.REDIS_URL) problems.push('REDIS_URL: required in production');
+    if (env.METRICS_ENABLED && !env.METRICS_TOKEN) problems.push('METRICS_TOKEN: required in production (or METRICS_ENABLED=false)');
     if (env.JWT_ALGORITHM === 'HS256' && !env.JWT_SECRET) problems.push('JWT_SECRET: required in production with JWT_ALGORITHM=HS256 (at least 32 characters)');
     if (env.JWT_ALGORITHM !== 'HS256' && !env.KEYS_ENCRYPTION_KEY) problems.push('KEYS_ENCRYPTION_KEY: required in production (32 random bytes, base64: openssl rand -base64 32)');
     if (!env.OTP_SECRET) problems.push('OTP_SECRET: required in production (at least 32 characters)');
@@ -129,6 +131,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       shutdownDrainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     },
+    metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN, port: env.METRICS_PORT },
     rateLimits: { otpRequest: env.RATE_LIMIT_OTP_REQUESTS_PER_IP, otpVerify: env.RATE_LIMIT_OTP_VERIFIES_PER_IP, signIn: env.RATE_LIMIT_SIGN_INS_PER_IP },
     database: env.DATABASE_URL
       ? {

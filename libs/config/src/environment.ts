@@ -25,6 +25,12 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_OTP_REQUESTS_PER_IP = 20;
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_OTP_VERIFIES_PER_IP = 60;
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_SIGN_INS_PER_IP = 30;
+  /** Prometheus metrics at GET /metrics (or on METRICS_PORT). */
+  @Transform(toBool) @IsBoolean() METRICS_ENABLED = true;
+  /** Bearer token /metrics asks for; required in production. */
+  @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
+  /** Serve /metrics on this port instead of the API's. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) METRICS_PORT?: number;
   /**
    * On SIGTERM/SIGINT: /health/ready answers 503 at once, new connections are still accepted for
    * SHUTDOWN_DRAIN_DELAY_MS (time for a load balancer to notice), then the listener closes and

@@ -1,3 +1,4 @@
+import { Metrics } from '#metrics';
 import type { AuditService } from '#audit';
 import { SystemClock } from '#common';
 import { loadConfig } from '#config';
@@ -26,7 +27,7 @@ describe('OtpService', () => {
   beforeEach(() => {
     store = new MemoryOtpStore(new SystemClock());
     channel = new RecordingChannel();
-    service = new OtpService(config, store, channel, crypto, users, { recordBestEffort: async () => undefined } as unknown as AuditService);
+    service = new OtpService(config, store, channel, crypto, users, { recordBestEffort: async () => undefined } as unknown as AuditService, new Metrics());
   });
   afterEach(() => store.close());
 

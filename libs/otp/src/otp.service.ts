@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '#audit';
 import { DomainError } from '#common';
+import { Metrics, channelOf } from '#metrics';
 import { AppConfig } from '#config';
 import { UsersService, normalizeIdentifier, type Identifier } from '#users';
 import { DeliveryChannel } from './delivery/delivery-channel.js';
@@ -30,6 +31,7 @@ export class OtpService {
     @Inject(OtpCrypto) private readonly crypto: OtpCrypto,
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
 
   normalize(rawIdentifier: string): Identifier {
@@ -62,6 +64,7 @@ export class OtpService {
     if (issued.outcome === 'hourly-limit') {
       throw new DomainError('OTP_RATE_LIMITED', 'Too many codes requested for this identifier; try again later.', issued.retryAfterSeconds);
     }
+    this.metrics.codesRequested.inc({ purpose, channel: channelOf(identifier.kind) });
     await this.delivery.send({
       recipient: identifier,
       purpose,
@@ -87,6 +90,7 @@ export class OtpService {
       failuresBeforeLock: failuresBeforeLockout,
       lockSeconds: lockoutSeconds,
     });
+    this.count(result, purpose, identifier);
     switch (result.outcome) {
       case 'verified':
         return { verificationToken, expiresInSeconds: verificationTtlSeconds };
@@ -104,6 +108,14 @@ export class OtpService {
         }
         throw identifierLocked(result.retryAfterSeconds);
     }
+  }
+
+  private count(result: { outcome: string; lockedNow?: boolean }, purpose: OtpPurpose, identifier: Identifier): void {
+    const labels = { purpose, channel: channelOf(identifier.kind) };
+    if (result.outcome === 'verified') return void this.metrics.codesVerified.inc(labels);
+    this.metrics.verifyFailures.inc({ ...labels, reason: result.outcome === 'no-code' ? 'expired' : result.outcome });
+    if (result.outcome === 'burned') this.metrics.codesLocked.inc({ ...labels, scope: 'code' });
+    if (result.outcome === 'locked' && result.lockedNow) this.metrics.codesLocked.inc({ ...labels, scope: 'identifier' });
   }
 
   /** Throws VERIFICATION_TOKEN_INVALID unless the token is alive for this purpose and identifier. */

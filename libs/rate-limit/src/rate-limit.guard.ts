@@ -11,6 +11,7 @@ import {
 import type { Request } from 'express';
 import { AuditService } from '#audit';
 import { DomainError, ExpiringMap } from '#common';
+import { Metrics } from '#metrics';
 
 /** @nestjs/throttler's guard, answering in the one error shape with Retry-After. */
 @Injectable()
@@ -23,15 +24,17 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {
     super(options, storage, reflector);
   }
 
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfterSeconds = detail.timeToBlockExpire || detail.timeToExpire;
+    const request = context.switchToHttp().getRequest<Request>();
+    this.metrics.rateLimitHits.inc({ route: `${request.method} ${request.route?.path ?? 'unmatched'}` });
     if (!this.reported.get(detail.key)) {
       this.reported.set(detail.key, true, retryAfterSeconds * 1000);
-      const request = context.switchToHttp().getRequest<Request>();
       // Not awaited: the refusal must stay cheap, and a failed write is only logged.
       void this.audit.recordBestEffort({
         type: 'rate_limit.exceeded',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { channelOf, type Metrics } from '#metrics';
 import { DeliveryChannel, type OtpMessage } from './delivery-channel.js';
 
 /** A channel that really sends, and may fail: the queue retries it. */
@@ -85,6 +86,7 @@ export type AttemptOutcome = { delivered: true } | { delivered: false; final: bo
 export async function attemptDelivery(
   transport: Transport,
   logger: Logger,
+  metrics: Metrics,
   job: { id: string; message: OtpMessage; attempt: number },
   policy: Pick<QueuePolicy, 'maxAttempts' | 'retryBaseMs'>,
 ): Promise<AttemptOutcome> {
@@ -93,12 +95,14 @@ export async function attemptDelivery(
   const who = `${id} ${message.kind} to ${maskRecipient(message.recipient.value)} via ${channel}`;
   try {
     await transport.deliver(message, id);
+    metrics.codesDelivered.inc({ channel: channelOf(message.recipient.kind) });
     logger.log(`${who}: delivered (attempt ${attempt})`);
     return { delivered: true };
   } catch (error) {
     const reason = String((error as Error)?.message ?? error).slice(0, 200);
     const permanent = error instanceof PermanentDeliveryError;
     const final = permanent || attempt >= policy.maxAttempts;
+    if (final) metrics.deliveryFailures.inc({ channel: channelOf(message.recipient.kind) });
     if (final) logger.error(`${who}: ${reason} (attempt ${attempt}); dead-lettered${permanent ? ' (not retryable)' : ''}`);
     else logger.warn(`${who}: ${reason} (attempt ${attempt}); retrying in ${retryDelayMs(policy.retryBaseMs, attempt)} ms`);
     return { delivered: false, final, permanent, reason };
@@ -130,6 +134,7 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
   constructor(
     private readonly transport: Transport,
     private readonly policy: QueuePolicy,
+    private readonly metrics: Metrics,
   ) {
     super();
   }
@@ -166,7 +171,7 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
 
   private async attempt(job: Job): Promise<void> {
     job.attempts += 1;
-    const outcome = await attemptDelivery(this.transport, this.logger, { id: job.id, message: job.message, attempt: job.attempts }, this.policy);
+    const outcome = await attemptDelivery(this.transport, this.logger, this.metrics, { id: job.id, message: job.message, attempt: job.attempts }, this.policy);
     if (outcome.delivered) {
       this.jobs.delete(job.id);
       this.delivered += 1;

@@ -4,10 +4,11 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { Clock } from '#common';
 import type { AppConfig } from '#config';
+import { Metrics } from '#metrics';
 import { RedisConnection } from '#redis';
 import { KeyCipher } from '#signing-keys';
 import { DeliveryChannel } from './delivery-channel.js';
-import { InProcessDeliveryQueue, type Transport } from './delivery-queue.js';
+import { DeliveryQueue, InProcessDeliveryQueue, type Transport } from './delivery-queue.js';
 import { DevDeliveryChannel } from './dev-delivery.channel.js';
 import { SmtpTransport } from './email/smtp.transport.js';
 import {
@@ -33,6 +34,16 @@ function createTransport({ delivery }: AppConfig): Transport {
   return new RoutingTransport(email, text);
 }
 
+/** The queue's depth and dead letters, read at each scrape of /metrics. */
+function watchQueue<Q extends DeliveryQueue>(metrics: Metrics, queue: Q): Q {
+  metrics.watch(async () => {
+    const stats = await queue.stats();
+    metrics.deliveryQueueDepth.set(stats.queued);
+    metrics.deliveryDeadLetters.set(stats.deadLettered);
+  });
+  return queue;
+}
+
 /**
  * Provides the DeliveryChannel otp/request hands its messages to, chosen from the config when the
  * application is composed: the development outbox; or, live, a queue: BullMQ in Redis when there is
@@ -46,8 +57,8 @@ export class DeliveryModule {
     if (delivery.channel === 'dev') {
       const channel: Provider = {
         provide: DeliveryChannel,
-        inject: [DataSource, Clock, { token: RedisConnection, optional: true }],
-        useFactory: (dataSource: DataSource, clock: Clock, connection: RedisConnection | null) => new DevDeliveryChannel(connection ?? null, dataSource, clock),
+        inject: [DataSource, Clock, Metrics, { token: RedisConnection, optional: true }],
+        useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, connection: RedisConnection | null) => new DevDeliveryChannel(connection ?? null, dataSource, clock, metrics),
       };
       return { ...module, providers: [channel] };
     }
@@ -61,14 +72,18 @@ export class DeliveryModule {
     };
     const transport: Provider = { provide: DELIVERY_TRANSPORT, useFactory: () => createTransport(config) };
     if (delivery.queue.kind === 'in-process' || redis.kind !== 'redis' || role === 'cli') {
-      const channel: Provider = { provide: DeliveryChannel, inject: [DELIVERY_TRANSPORT], useFactory: (sender: Transport) => new InProcessDeliveryQueue(sender, settings) };
+      const channel: Provider = {
+        provide: DeliveryChannel,
+        inject: [DELIVERY_TRANSPORT, Metrics],
+        useFactory: (sender: Transport, metrics: Metrics) => watchQueue(metrics, new InProcessDeliveryQueue(sender, settings, metrics)),
+      };
       return { ...module, providers: [transport, channel] };
     }
     const runWorker = role === 'worker' || delivery.queue.runWorker;
     const channel: Provider = {
       provide: DeliveryChannel,
-      inject: [getQueueToken(DELIVERY_QUEUE), MESSAGE_CIPHER],
-      useFactory: (queue: Queue, cipher: KeyCipher) => new RedisDeliveryQueue(queue, cipher, settings),
+      inject: [getQueueToken(DELIVERY_QUEUE), MESSAGE_CIPHER, Metrics],
+      useFactory: (queue: Queue, cipher: KeyCipher, metrics: Metrics) => watchQueue(metrics, new RedisDeliveryQueue(queue, cipher, settings)),
     };
     return {
       ...module,

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '#common';
+import { channelOf, type Metrics } from '#metrics';
 import type { RedisConnection } from '#redis';
 import type { OtpPurpose } from '../otp-store.js';
 import { DeliveryChannel, type OtpMessage } from './delivery-channel.js';
@@ -28,6 +29,7 @@ export class DevDeliveryChannel extends DeliveryChannel {
     private readonly redis: RedisConnection | null,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {
     super();
   }
@@ -38,6 +40,7 @@ export class DevDeliveryChannel extends DeliveryChannel {
     const entry: OutboxEntry = { purpose, identifier: recipient.value, kind, code: code ?? null, sentAt: now.toISOString() };
     if (kind === 'code') this.logger.log(`OTP for ${recipient.value} (${purpose}): ${code} (expires in ${expiresInSeconds} s)`);
     else this.logger.log(`Notice for ${recipient.value} (${purpose}): ${kind}; no code sent`);
+    this.metrics.codesDelivered.inc({ channel: channelOf(recipient.kind) });
     if (this.redis) {
       await this.redis.run((client) => client.set(outboxKey(purpose, recipient.value), JSON.stringify(entry), { EX: expiresInSeconds }));
       return;

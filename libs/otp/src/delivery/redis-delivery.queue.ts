@@ -2,6 +2,7 @@ import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { MetricsTime, UnrecoverableError, type BackoffOptions, type ConnectionOptions, type Job, type MinimalJob, type Queue } from 'bullmq';
 import { DependencyUnavailableError, withTimeout } from '#common';
+import { Metrics } from '#metrics';
 import type { KeyCipher } from '#signing-keys';
 import type { OtpMessage } from './delivery-channel.js';
 import {
@@ -154,6 +155,7 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
     @Inject(DELIVERY_TRANSPORT) private readonly transport: Transport,
     @Inject(MESSAGE_CIPHER) private readonly cipher: KeyCipher,
     @Inject(DELIVERY_SETTINGS) private readonly settings: DeliverySettings,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {
     super();
   }
@@ -172,7 +174,7 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
       this.logger.error(`${id}: cannot be opened with this KEYS_ENCRYPTION_KEY; dead-lettered`);
       throw new UnrecoverableError('sealed under another KEYS_ENCRYPTION_KEY');
     }
-    const outcome = await attemptDelivery(this.transport, this.logger, { id, message, attempt: job.attemptsMade + 1 }, this.settings);
+    const outcome = await attemptDelivery(this.transport, this.logger, this.metrics, { id, message, attempt: job.attemptsMade + 1 }, this.settings);
     if (outcome.delivered) return;
     throw outcome.permanent ? new UnrecoverableError(outcome.reason) : new Error(outcome.reason);
   }
