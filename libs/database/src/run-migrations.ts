@@ -15,28 +15,34 @@ export class MigrationLockTimeoutError extends Error {
  * Runs pending migrations with a Postgres advisory lock held, so that N instances starting at once
  * against a fresh database migrate it once: the first applies, the others wait, then find nothing
  * pending. (TypeORM takes no lock of its own; without this two instances both CREATE TABLE and one
- * dies.) The lock is session-scoped, so a process that crashes mid-way releases it.
+ * dies.) The lock and the migrations share one transaction: a transaction-scoped lock is the kind
+ * PgBouncer's transaction pooling keeps on one server connection, it ends with the transaction
+ * whatever happens, and a failed migration leaves nothing half-applied.
  */
 export async function runMigrationsExclusively(dataSource: DataSource): Promise<Migration[]> {
-  const lockHolder = dataSource.createQueryRunner();
+  // On one connection: the embedded database and the CLI's shared socket have only one.
+  const runner = dataSource.createQueryRunner();
   try {
-    // Polling pg_try_advisory_lock rather than blocking keeps every statement under statement_timeout.
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      const [{ locked }] = await lockHolder.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY]);
-      if (locked) break;
-      if (Date.now() > deadline) throw new MigrationLockTimeoutError();
-      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-    }
+    await runner.startTransaction();
     try {
-      // On the lock holder's own connection: the embedded database and the CLI's shared socket have only one.
-      const executor = new MigrationExecutor(dataSource, lockHolder);
-      executor.transaction = 'each';
-      return await executor.executePendingMigrations();
-    } finally {
-      await lockHolder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      // Polling pg_try_advisory_xact_lock rather than blocking keeps every statement under statement_timeout.
+      const deadline = Date.now() + LOCK_WAIT_MS;
+      for (;;) {
+        const [{ locked }] = await runner.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [MIGRATION_LOCK_KEY]);
+        if (locked) break;
+        if (Date.now() > deadline) throw new MigrationLockTimeoutError();
+        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+      }
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'none'; // already inside ours
+      const applied = await executor.executePendingMigrations();
+      await runner.commitTransaction();
+      return applied;
+    } catch (error) {
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
     }
   } finally {
-    await lockHolder.release();
+    await runner.release();
   }
 }
