@@ -38,6 +38,8 @@ export interface RunningServer {
   signal(signal: NodeJS.Signals): void;
   /** Settles when the process ends. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything it has written to stdout and stderr so far. */
+  output(): string;
 }
 
 /**
@@ -49,11 +51,13 @@ export async function startServer(env: Record<string, string | undefined>, port:
   // Every spawned server is reached from 127.0.0.1: per-IP limits stay out of the way unless a test sets them.
   const generous = { RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000', RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000', RATE_LIMIT_SIGN_INS_PER_IP: '100000' };
   const child = spawn(process.execPath, [apiMain], {
-    env: cleanEnv({ ...generous, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: cleanEnv({ ...generous, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let output = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -71,7 +75,7 @@ export async function startServer(env: Record<string, string | undefined>, port:
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { base, stop, signal, exited };
+  return { base, stop, signal, exited, output: () => output };
 }
 
 export interface RunningWorker {

@@ -4,12 +4,21 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 's
 
 export type Behaviour = (mail: ParsedMail, attempt: number) => Promise<void> | void;
 
-/** A real SMTP server on loopback (the smtp-server package); `behaviour` may throw to refuse a message. */
-export async function startSmtpServer(behaviour: Behaviour = () => undefined) {
+/**
+ * A real SMTP server on loopback (the smtp-server package); `behaviour` may throw to refuse a message.
+ * With `auth`, it requires AUTH with that user and password (the URL carries them).
+ */
+export async function startSmtpServer(behaviour: Behaviour = () => undefined, options: { auth?: { user: string; pass: string } } = {}) {
   const received: ParsedMail[] = [];
   const attempts = new Map<string, number>();
+  const { auth } = options;
   const server = new SMTPServer({
-    authOptional: true,
+    authOptional: !auth,
+    allowInsecureAuth: true,
+    onAuth(credentials, _session, callback) {
+      if (auth && credentials.username === auth.user && credentials.password === auth.pass) return callback(null, { user: auth.user });
+      callback(new Error('535 Authentication failed'));
+    },
     disabledCommands: ['STARTTLS'],
     logger: false,
     async onData(stream: SMTPServerDataStream, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
@@ -27,7 +36,7 @@ export async function startSmtpServer(behaviour: Behaviour = () => undefined) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    url: `smtp://${auth ? `${auth.user}:${encodeURIComponent(auth.pass)}@` : ''}127.0.0.1:${(server.server.address() as AddressInfo).port}`,
     received,
     attempts,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

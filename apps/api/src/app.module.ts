@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { AdminPanelModule } from '#admin';
 import { AuthModule } from '#auth';
 import { AuthTokensModule, JwtAuthGuard, RolesGuard } from '#auth-tokens';
-import { CommonModule } from '#common';
+import { CommonModule, LoggingModule } from '#common';
 import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
 import { HealthModule } from '#health';
@@ -30,6 +30,7 @@ export class AppModule {
         ...(options.rateLimits ? [import('../../../libs/rate-limit/src/rate-limit.module.js').then((m) => ({ module: m.RateLimitModule }))] : []),
         ConfigModule.forRoot(config),
         CommonModule,
+        LoggingModule.forRoot(config),
         MetricsModule.forRoot({ serve: true }),
         DatabaseModule.forRoot(entities, { shareEmbedded: options.shareEmbeddedDatabase }),
         RedisModule,

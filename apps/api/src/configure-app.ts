@@ -3,7 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Express, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { ADMIN_ROOT, configureAdminHeaders } from '#admin';
-import { AllExceptionsFilter, createValidationPipe } from '#common';
+import { AllExceptionsFilter, ROOT_LOGGER, createValidationPipe, requestIdMiddleware, requestLogMiddleware } from '#common';
 import { AppConfig } from '#config';
 import { Metrics, httpMetrics, metricsHandler } from '#metrics';
 
@@ -19,10 +19,13 @@ export function answerUnknownRoutes(app: NestExpressApplication): void {
 
 /**
  * Everything about the HTTP pipeline, in one place so the server and the e2e tests run the same
- * one: metrics, body limit, security headers, CORS, validation, the error filter and Swagger.
+ * one: request ids, metrics, body limit, security headers, CORS, validation, the error filter and Swagger.
  */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get(AppConfig);
+  app.set('trust proxy', config.http.trustProxy);
+  app.use(requestIdMiddleware);
+  app.use(requestLogMiddleware(app.get(ROOT_LOGGER)));
   if (config.metrics.enabled) {
     const metrics = app.get(Metrics);
     app.use(httpMetrics(metrics));
@@ -51,7 +54,6 @@ export function configureApp(app: NestExpressApplication): void {
   // AdminJS's router runs ahead of the line above; its loader puts these headers in front of it.
   configureAdminHeaders(adminHeaders);
   app.disable('x-powered-by');
-  app.set('trust proxy', config.http.trustProxy);
   if (config.http.corsOrigins.length) app.enableCors({ origin: config.http.corsOrigins, credentials: false });
   app.setGlobalPrefix('api', { exclude: ['health', 'health/ready', '.well-known/jwks.json'] });
   app.useGlobalPipes(createValidationPipe());

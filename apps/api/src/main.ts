@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type AppConfig } from '#config';
 import { DataDirInUseError, lockDataDir } from '#database';
@@ -8,8 +9,6 @@ import { KeyDecryptionError } from '#signing-keys';
 import { AppModule } from './app.module.js';
 import { answerUnknownRoutes, configureApp } from './configure-app.js';
 import { enableGracefulShutdown } from './graceful-shutdown.js';
-
-const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Validates the environment before anything opens a connection; prints the list, not a stack. */
 function configOrExit(): AppConfig {
@@ -26,8 +25,13 @@ async function bootstrap(): Promise<void> {
   const config = configOrExit();
   // Refuse a data directory another process holds before Nest starts (and logs a stack for it).
   if (config.database.kind === 'pglite' && config.database.dataDir) lockDataDir(config.database.dataDir);
-  const logger = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.http.logLevel as LogLevel) + 1);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, { adminPanel: true, shareEmbeddedDatabase: true, rateLimits: true }), { bodyParser: false, logger, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, { adminPanel: true, shareEmbeddedDatabase: true, rateLimits: true }), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  // Every Nest log line goes through pino (LoggingModule): JSON, with the request's id.
+  app.useLogger(app.get(PinoLogger));
   configureApp(app);
   enableGracefulShutdown(app, { drainDelayMs: config.http.shutdownDrainDelayMs, graceMs: config.http.shutdownGraceMs });
   await app.init();

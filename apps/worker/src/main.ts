@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { ConfigError, loadConfig } from '#config';
 import { WorkerModule } from './worker.module.js';
-
-const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /**
  * `npm run worker`: sends the codes queued in Redis, for API instances started with
@@ -24,8 +23,8 @@ async function main(): Promise<void> {
     console.error('The delivery worker sends from the Redis queue: set DELIVERY_CHANNEL=live and REDIS_URL (with SMTP_URL and/or SMS_PROVIDER).');
     process.exit(1);
   }
-  const logger = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.http.logLevel as LogLevel) + 1);
-  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(PinoLogger));
   const log = new Logger('Worker');
   log.log(`Sending from queue ${queue.prefix}:messages, ${queue.concurrency} at a time`);
 

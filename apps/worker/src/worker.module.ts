@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { LoggingModule } from '#common';
 import { type AppConfig, ConfigModule } from '#config';
 import { MetricsModule } from '#metrics';
 import { DeliveryModule } from '#otp';
@@ -7,6 +8,6 @@ import { DeliveryModule } from '#otp';
 @Module({})
 export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), MetricsModule.forRoot({ serve: true }), DeliveryModule.forRoot(config, 'worker')] };
+    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(config), MetricsModule.forRoot({ serve: true }), DeliveryModule.forRoot(config, 'worker')] };
   }
 }

@@ -35,6 +35,8 @@ export class AuditEvent extends BaseEntity {
   /** Whom it concerns. */
   @Column({ name: 'target_id', type: 'uuid', nullable: true }) targetId!: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
+  /** The X-Request-Id of the request that caused it, to find its log lines; null outside a request. */
+  @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true }) requestId!: string | null;
   /** Never a code, token, hash or password. */
   @Column({ type: 'jsonb', nullable: true }) details!: AuditDetails | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

@@ -1,3 +1,4 @@
+import { RequestContext } from '#common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditEvent, type AuditDetails, type AuditEventType } from './audit-event.entity.js';
@@ -27,6 +28,7 @@ export class AuditService {
       targetId: entry.targetId ?? null,
       ip: entry.ip?.slice(0, 64) ?? null,
       details: entry.details ?? null,
+      requestId: RequestContext.current()?.requestId ?? null,
     });
     this.logger.log(JSON.stringify({ audit: entry.type, actor: entry.actorId ?? null, target: entry.targetId ?? null, ip: entry.ip ?? null, ...entry.details }));
   }

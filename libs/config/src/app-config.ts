@@ -7,7 +7,7 @@ import { loadDevelopmentSecrets } from './development-secrets.js';
 /** The typed configuration every module receives; built once at start-up by {@link loadConfig}. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
-  readonly http!: { port: number; host: string; bodyLimit: string; corsOrigins: string[]; logLevel: string; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
+  readonly http!: { port: number; host: string; bodyLimit: string; corsOrigins: string[]; logLevel: string; logFormat: 'json' | 'pretty'; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
   readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number };
   readonly database!:
     | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
@@ -127,6 +127,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimit: env.BODY_LIMIT,
       corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
       logLevel: env.LOG_LEVEL,
+      logFormat: (env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json')) as 'json' | 'pretty',
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       shutdownDrainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,

@@ -14,6 +14,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 8010;
   @IsString() HOST = '0.0.0.0';
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL = 'log';
+  /** `json`: one JSON object a line (pino); `pretty`: readable lines. Default: pretty in development, else json. */
+  @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: string;
   /** Request bodies above this are refused with 413. */
   @IsString() @Matches(/^\d+(b|kb|mb)?$/i) BODY_LIMIT = '16kb';
   /**
