@@ -3,7 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Express, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { ADMIN_ROOT, configureAdminHeaders } from '#admin';
-import { AllExceptionsFilter, ROOT_LOGGER, createValidationPipe, requestIdMiddleware, requestLogMiddleware } from '#common';
+import { AllExceptionsFilter, DomainError, ROOT_LOGGER, createValidationPipe, errorBody, requestIdMiddleware, requestLogMiddleware } from '#common';
 import { AppConfig } from '#config';
 import { Metrics, httpMetrics, metricsHandler } from '#metrics';
 
@@ -13,7 +13,7 @@ import { Metrics, httpMetrics, metricsHandler } from '#metrics';
  */
 export function answerUnknownRoutes(app: NestExpressApplication): void {
   (app.getHttpAdapter().getInstance() as Express).use((_req: Request, res: Response) => {
-    res.status(404).json({ statusCode: 404, error: 'Not Found', message: 'No such route.', code: 'NOT_FOUND' });
+    res.status(404).json(errorBody(new DomainError('NOT_FOUND', 'No such route.')));
   });
 }
 

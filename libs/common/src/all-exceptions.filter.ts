@@ -21,6 +21,17 @@ const CODE_FOR_STATUS: Partial<Record<number, ErrorCode>> = {
  * Turns anything thrown while serving a request into `{statusCode, error, message, code}`.
  * Unknown errors become a logged 500 with no detail in the body: no stack, no SQL.
  */
+/** The one error shape, for a DomainError; also written by the handlers that run outside Nest's routes. */
+export function errorBody(error: DomainError): ErrorResponseDto {
+  return {
+    statusCode: error.status,
+    error: HttpStatus[error.status]?.toString().split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' ') ?? 'Error',
+    message: error.message,
+    code: error.code,
+    ...(error.details?.length ? { details: error.details } : {}),
+  };
+}
+
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
@@ -33,15 +44,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (error instanceof DependencyUnavailableError) this.logger.warn(`${error.code}: ${describe(error.cause ?? exception)}`);
     else if (error.status >= 500) this.logger.error(`${error.code}: ${(exception as Error)?.stack ?? describe(exception)}`);
     if (error.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-    const body: ErrorResponseDto = {
-      statusCode: error.status,
-      error: HttpStatus[error.status]?.toString().split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' ') ?? 'Error',
-      message: error.message,
-      code: error.code,
-      ...(error.details?.length ? { details: error.details } : {}),
-    };
     // Set explicitly: res.json keeps a Content-Type the route declared for success (the dev outbox's text/plain).
-    response.status(error.status).type('application/json').json(body);
+    response.status(error.status).type('application/json').json(errorBody(error));
   }
 
   private toDomainError(exception: unknown): DomainError {

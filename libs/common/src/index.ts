@@ -1,4 +1,5 @@
-export { AllExceptionsFilter } from './all-exceptions.filter.js';
+export { AllExceptionsFilter, errorBody } from './all-exceptions.filter.js';
+export { routeTemplate } from './route-template.js';
 export { Clock, SystemClock } from './clock.js';
 export { isDatabaseUnavailable, isSchemaMissing, uniqueViolation } from './dependency-errors.js';
 export { DependencyUnavailableError, DomainError } from './domain-error.js';

@@ -5,6 +5,7 @@ import { pino, stdTimeFunctions, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { AppConfig } from '#config';
 import { RequestContext } from './request-context.js';
+import { routeTemplate } from './route-template.js';
 
 const PINO_LEVELS: Record<string, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
@@ -40,7 +41,7 @@ export function requestLogMiddleware(logger: Logger) {
       const line = {
         request_id: requestId,
         method: req.method,
-        route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched',
+        route: routeTemplate(req),
         status: res.statusCode,
         duration_ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         ...((req as Request & { user?: { id?: string } }).user?.id ? { user_id: (req as Request & { user: { id: string } }).user.id } : {}),

@@ -1,7 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { DomainError, errorBody, routeTemplate } from '#common';
 import type { Metrics } from './metrics.js';
+
+/** The one error shape on a bare node:http response (the separate metrics port has no Nest filter). */
+export function sendError(res: ServerResponse, error: DomainError): void {
+  res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody(error)));
+}
 
 /**
  * Times every request into http_request_duration_seconds, labelled with the route template Express
@@ -12,8 +18,7 @@ export function httpMetrics(metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const end = metrics.httpDuration.startTimer();
     res.once('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      end({ method: req.method, route, status_code: String(res.statusCode) });
+      end({ method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) });
     });
     next();
   };
@@ -31,8 +36,8 @@ export function metricsHandler(metrics: Metrics, token: string | undefined) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const presented = req.headers.authorization;
     if (expected && !(presented && timingSafeEqual(digest(presented), expected))) {
-      res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' });
-      res.end(JSON.stringify({ statusCode: 401, error: 'Unauthorized', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.', code: 'AUTH_REQUIRED' }));
+      res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+      sendError(res, new DomainError('AUTH_REQUIRED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.'));
       return;
     }
     metrics.render().then(
@@ -40,10 +45,7 @@ export function metricsHandler(metrics: Metrics, token: string | undefined) {
         res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
         res.end(body);
       },
-      () => {
-        res.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message: 'Metrics could not be collected.', code: 'NOT_READY' }));
-      },
+      () => sendError(res, new DomainError('NOT_READY', 'Metrics could not be collected.')),
     );
   };
 }

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { DomainError } from '#common';
 import { AppConfig } from '#config';
 import { Metrics } from './metrics.js';
-import { metricsHandler } from './metrics-http.js';
+import { metricsHandler, sendError } from './metrics-http.js';
 
 /** METRICS_PORT: /metrics on a port of its own (say, one only the Prometheus network reaches). */
 @Injectable()
@@ -21,7 +22,7 @@ class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
     const handle = metricsHandler(this.metrics, token);
     this.server = createServer((req, res) => {
       if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') return handle(req, res);
-      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'Only GET /metrics is served here.', code: 'NOT_FOUND' }));
+      sendError(res, new DomainError('NOT_FOUND', 'Only GET /metrics is served here.'));
     });
     await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, this.config.http.host, resolve));
     new Logger('Metrics').log(`Serving /metrics on port ${port}`);

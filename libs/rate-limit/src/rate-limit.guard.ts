@@ -10,7 +10,7 @@ import {
 } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { AuditService } from '#audit';
-import { DomainError, ExpiringMap } from '#common';
+import { DomainError, ExpiringMap, routeTemplate } from '#common';
 import { Metrics } from '#metrics';
 
 /** @nestjs/throttler's guard, answering in the one error shape with Retry-After. */
@@ -32,7 +32,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfterSeconds = detail.timeToBlockExpire || detail.timeToExpire;
     const request = context.switchToHttp().getRequest<Request>();
-    this.metrics.rateLimitHits.inc({ route: `${request.method} ${request.route?.path ?? 'unmatched'}` });
+    this.metrics.rateLimitHits.inc({ route: `${request.method} ${routeTemplate(request)}` });
     if (!this.reported.get(detail.key)) {
       this.reported.set(detail.key, true, retryAfterSeconds * 1000);
       // Not awaited: the refusal must stay cheap, and a failed write is only logged.
