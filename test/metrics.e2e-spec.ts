@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './support/cli.js';
 import { expectError } from './support/expect-error.js';
 import { newEmail, newUsername } from './support/factories.js';
 import { declaredMetrics, isExposed, metricsInExpression, parseMetrics, series } from './support/prometheus.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe(`Prometheus metrics (${backend.database} + ${backend.redis})`, () => {
   const apps: TestApp[] = [];

@@ -1,10 +1,20 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cliMain = `${root}dist/apps/cli/src/main.js`;
 const apiMain = `${root}dist/apps/api/src/main.js`;
 const workerMain = `${root}dist/apps/worker/src/main.js`;
+
+/** A loopback port nothing listens on right now. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 
 export interface CliResult {
   code: number | null;

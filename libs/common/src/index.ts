@@ -10,5 +10,6 @@ export { ApiErrorResponses } from './api-error-responses.decorator.js';
 export { CommonModule } from './common.module.js';
 export { withTimeout } from './with-timeout.js';
 export { ExpiringMap } from './expiring-map.js';
+export { throttled } from './throttled.js';
 export { RequestContext, requestIdMiddleware } from './request-context.js';
 export { LoggingModule, ROOT_LOGGER, requestLogMiddleware } from './logging.module.js';

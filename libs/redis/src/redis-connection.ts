@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { caching, type Cache } from 'cache-manager';
 import { redisInsStore, type RedisStore } from 'cache-manager-redis-yet';
 import { createClient, type RedisClientType } from 'redis';
-import { DependencyUnavailableError, withTimeout } from '#common';
+import { DependencyUnavailableError, throttled, withTimeout } from '#common';
 import type { LuaScript } from './lua-script.js';
 
 /**
@@ -12,7 +12,8 @@ import type { LuaScript } from './lua-script.js';
  */
 export class RedisConnection {
   private readonly logger = new Logger('Redis');
-  private lastErrorLogged = 0;
+  // A down Redis produces an error per reconnect attempt; one line every 10 s is enough.
+  private readonly logError = throttled(10_000, (error: Error) => this.logger.warn(`Redis unavailable: ${error.message}`));
 
   private constructor(
     readonly client: RedisClientType,
@@ -79,13 +80,5 @@ export class RedisConnection {
     // QUIT waits for an answer a reconnecting client would never get.
     if (this.client.isReady) await this.client.quit().catch(() => this.client.disconnect());
     else await this.client.disconnect().catch(() => undefined);
-  }
-
-  private logError(error: Error): void {
-    // A down Redis produces an error per reconnect attempt; one line every 10 s is enough.
-    const now = Date.now();
-    if (now - this.lastErrorLogged < 10_000) return;
-    this.lastErrorLogged = now;
-    this.logger.warn(`Redis unavailable: ${error.message}`);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { MetricsTime, UnrecoverableError, type BackoffOptions, type ConnectionOptions, type Job, type MinimalJob, type Queue } from 'bullmq';
-import { DependencyUnavailableError, withTimeout } from '#common';
+import { DependencyUnavailableError, throttled, withTimeout } from '#common';
 import { Metrics } from '#metrics';
 import type { KeyCipher } from '#signing-keys';
 import type { OtpMessage } from './delivery-channel.js';
@@ -64,14 +64,7 @@ function cappedBackoff(attemptsMade: number, _type?: string, _error?: Error, job
 }
 
 /** A down Redis makes every reconnect attempt an error event; one line every 10 s is enough. */
-function throttledWarning(logger: Logger): (error: Error) => void {
-  let last = 0;
-  return (error) => {
-    if (Date.now() - last < 10_000) return;
-    last = Date.now();
-    logger.warn(`Delivery queue: Redis unavailable: ${error.message}`);
-  };
-}
+const throttledWarning = (logger: Logger) => throttled(10_000, (error: Error) => logger.warn(`Delivery queue: Redis unavailable: ${error.message}`));
 
 /**
  * The queue with Redis (BullMQ): a message is a job whose id is the message's idempotency key, so the
