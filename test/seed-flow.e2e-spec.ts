@@ -74,13 +74,13 @@ describe(`the seed flow (${backend.database} + ${backend.redis})`, () => {
     if (backend.redis === 'redis') {
       const { RedisConnection } = await import('#redis');
       const redis = t.app.get(RedisConnection);
-      const stored = await redis.client.hGetAll(`otp:REGISTER:${identifier}`);
+      const stored = await redis.run((client) => client.hGetAll(`otp:REGISTER:{${identifier}}`));
       expect(stored.h).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(JSON.stringify(stored)).not.toContain(code);
     } else {
       const { OtpStore } = await import('#otp');
       const dump = JSON.stringify([...(t.app.get(OtpStore) as unknown as { entries: Map<string, unknown> }).entries]);
-      expect(dump).toContain(`otp:REGISTER:${identifier}`);
+      expect(dump).toContain(`otp:REGISTER:{${identifier}}`);
       expect(dump).not.toContain(`"${code}"`);
     }
   });

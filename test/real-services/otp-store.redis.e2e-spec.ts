@@ -5,7 +5,7 @@ import { eventually } from '../support/tcp-proxy.js';
 
 // Real Redis: TTLs are Redis's own, so "advance" waits for real.
 otpStoreContract('Redis', async () => {
-  const redis = await RedisConnection.connect(process.env.REDIS_URL!, 1000);
+  const redis = await RedisConnection.connect({ url: process.env.REDIS_URL! }, 1000);
   await eventually(async () => redis.isReady);
   return {
     store: new RedisOtpStore(redis),

@@ -1,4 +1,3 @@
-import RedisStore from 'connect-redis';
 import session from 'express-session';
 import type { RedisConnection } from '#redis';
 
@@ -8,9 +7,52 @@ import type { RedisConnection } from '#redis';
  * expired sessions.
  */
 export function adminSessionStore(redis: RedisConnection | null, ttlSeconds: number): session.Store {
-  if (redis) return new RedisStore({ client: redis.client, prefix: 'admin:session:', ttl: ttlSeconds });
+  if (redis) return new RedisSessionStore(redis, ttlSeconds);
   return new InProcessSessionStore(ttlSeconds);
 }
+
+/**
+ * Sessions in Redis through the service's own connection, so they get its time bound, its 503 when
+ * Redis is down, and its routing on a Redis Cluster (connect-redis cannot drive a cluster client).
+ */
+class RedisSessionStore extends session.Store {
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly ttlSeconds: number,
+  ) {
+    super();
+  }
+
+  get(id: string, callback: (error: unknown, data?: session.SessionData | null) => void): void {
+    this.redis.run((client) => client.get(sessionKey(id))).then(
+      (raw) => callback(null, raw ? (JSON.parse(raw) as session.SessionData) : null),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  set(id: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
+    this.redis.run((client) => client.set(sessionKey(id), JSON.stringify(data), { EX: this.ttlSeconds })).then(
+      () => callback?.(),
+      (error: unknown) => callback?.(error),
+    );
+  }
+
+  destroy(id: string, callback?: (error?: unknown) => void): void {
+    this.redis.run((client) => client.del(sessionKey(id))).then(
+      () => callback?.(),
+      (error: unknown) => callback?.(error),
+    );
+  }
+
+  override touch(id: string, _data: session.SessionData, callback?: (error?: unknown) => void): void {
+    this.redis.run((client) => client.expire(sessionKey(id), this.ttlSeconds)).then(
+      () => callback?.(),
+      (error: unknown) => callback?.(error),
+    );
+  }
+}
+
+const sessionKey = (id: string) => `admin:session:${id}`;
 
 class InProcessSessionStore extends session.Store {
   private readonly sessions = new Map<string, { data: session.SessionData; expiresAt: number }>();

@@ -17,7 +17,15 @@ describe('loadConfig', () => {
   it('selects Postgres and Redis from their URLs', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db/app', REDIS_URL: 'redis://cache:6379/0', ...secrets });
     expect(config.database).toEqual(expect.objectContaining({ kind: 'postgres', url: 'postgres://u@db/app' }));
-    expect(config.redis).toEqual(expect.objectContaining({ kind: 'redis', url: 'redis://cache:6379/0' }));
+    expect(config.redis).toEqual(expect.objectContaining({ kind: 'redis', target: { url: 'redis://cache:6379/0' } }));
+  });
+
+  it('selects a Redis Cluster from some of its nodes, and refuses it together with REDIS_URL or malformed', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,rediss://u:p@10.0.0.2:7001', ...secrets, PGLITE_MEMORY: '1' });
+    expect(config.redis).toEqual(expect.objectContaining({ kind: 'redis', target: { clusterNodes: ['redis://10.0.0.1:7000', 'rediss://u:p@10.0.0.2:7001'] } }));
+    expect(config.delivery.queue).toEqual(expect.objectContaining({ kind: 'redis', prefix: '{otp-delivery}' }));
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://b', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/REDIS_CLUSTER_NODES: set either/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:1, b', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/REDIS_CLUSTER_NODES must be a comma-separated list/);
   });
 
   it('refuses to start in production without both servers, the secrets, a metrics token and a real delivery channel', () => {

@@ -4,6 +4,9 @@ import type { CountryCode } from 'libphonenumber-js';
 import { EnvironmentVariables } from './environment.js';
 import { loadDevelopmentSecrets } from './development-secrets.js';
 
+/** One Redis (REDIS_URL), or a Redis Cluster given by some of its nodes as redis:// URLs (REDIS_CLUSTER_NODES). */
+export type RedisTarget = { url: string } | { clusterNodes: string[] };
+
 /** The typed configuration every module receives; built once at start-up by {@link loadConfig}. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
@@ -12,7 +15,7 @@ export class AppConfig {
   readonly database!:
     | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
     | { kind: 'pglite'; dataDir: string | undefined; migrationsRun: boolean };
-  readonly redis!: { kind: 'redis'; url: string; commandTimeoutMs: number } | { kind: 'memory' };
+  readonly redis!: { kind: 'redis'; target: RedisTarget; commandTimeoutMs: number } | { kind: 'memory' };
   readonly jwt!: {
     algorithm: 'ES256' | 'RS256' | 'HS256';
     secret: string;
@@ -92,9 +95,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`),
   );
   const production = env.NODE_ENV === 'production';
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) problems.push('REDIS_CLUSTER_NODES: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
+  const redisTarget: RedisTarget | undefined = env.REDIS_CLUSTER_NODES
+    ? { clusterNodes: env.REDIS_CLUSTER_NODES.split(',').map((node) => (node.includes('://') ? node : `redis://${node}`)) }
+    : env.REDIS_URL
+      ? { url: env.REDIS_URL }
+      : undefined;
   if (production) {
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production');
-    if (!env.REDIS_URL) problems.push('REDIS_URL: required in production');
+    if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) problems.push('REDIS_URL (or REDIS_CLUSTER_NODES): required in production');
     if (env.METRICS_ENABLED && !env.METRICS_TOKEN) problems.push('METRICS_TOKEN: required in production (or METRICS_ENABLED=false)');
     if (env.JWT_ALGORITHM === 'HS256' && !env.JWT_SECRET) problems.push('JWT_SECRET: required in production with JWT_ALGORITHM=HS256 (at least 32 characters)');
     if (env.JWT_ALGORITHM !== 'HS256' && !env.KEYS_ENCRYPTION_KEY) problems.push('KEYS_ENCRYPTION_KEY: required in production (32 random bytes, base64: openssl rand -base64 32)');
@@ -144,7 +153,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           migrationsRun: env.DB_MIGRATIONS_RUN,
         }
       : { kind: 'pglite', dataDir: pgliteInMemory ? undefined : `${env.DATA_DIR}/pglite`, migrationsRun: true },
-    redis: env.REDIS_URL ? { kind: 'redis', url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : { kind: 'memory' },
+    redis: redisTarget ? { kind: 'redis', target: redisTarget, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : { kind: 'memory' },
     jwt: {
       algorithm: env.JWT_ALGORITHM as 'ES256' | 'RS256' | 'HS256',
       secret: env.JWT_SECRET ?? secrets.jwtSecret,
@@ -199,7 +208,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
             : undefined,
       maxAttempts: env.DELIVERY_MAX_ATTEMPTS,
       retryBaseMs: env.DELIVERY_RETRY_BASE_MS,
-      queue: env.REDIS_URL
+      queue: redisTarget
         ? { kind: 'redis', prefix: env.DELIVERY_QUEUE_PREFIX, runWorker: env.DELIVERY_WORKER, concurrency: env.DELIVERY_CONCURRENCY }
         : { kind: 'in-process' },
       degradedBacklog: env.DELIVERY_DEGRADED_BACKLOG,

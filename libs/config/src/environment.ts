@@ -54,6 +54,14 @@ export class EnvironmentVariables {
 
   /** Redis URL; when unset outside production an in-process store with the same semantics is used. */
   @IsOptional() @Matches(/^rediss?:\/\//) REDIS_URL?: string;
+  /**
+   * Redis Cluster instead of one Redis: some of its nodes, comma-separated, as host:port or
+   * redis(s):// URLs (credentials from the first one apply to every node). The rest are discovered.
+   */
+  @IsOptional() @Matches(/^((rediss?:\/\/[^,\s]+)|([^,\s:/]+:\d+))(,((rediss?:\/\/[^,\s]+)|([^,\s:/]+:\d+)))*$/, {
+    message: 'REDIS_CLUSTER_NODES must be a comma-separated list of host:port or redis:// URLs',
+  })
+  REDIS_CLUSTER_NODES?: string;
   @Transform(toInt) @IsInt() @Min(50) REDIS_COMMAND_TIMEOUT_MS = 1000;
 
   /**

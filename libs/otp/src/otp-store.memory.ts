@@ -59,7 +59,7 @@ export class MemoryOtpStore extends OtpStore {
     if (safeEqual(stored.hash, input.codeHash)) {
       this.entries.delete(key);
       this.entries.delete(failures);
-      this.set(verificationTokenKey(input.tokenHash), verificationTokenPayload(input.purpose, input.identifier), input.tokenTtlSeconds);
+      this.set(verificationTokenKey(input.identifier, input.tokenHash), verificationTokenPayload(input.purpose, input.identifier), input.tokenTtlSeconds);
       return { outcome: 'verified' };
     }
     const failed = ((this.get(failures) as number | undefined) ?? 0) + 1;
@@ -79,18 +79,18 @@ export class MemoryOtpStore extends OtpStore {
   }
 
   async isVerificationTokenValid(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean> {
-    return this.get(verificationTokenKey(tokenHash)) === verificationTokenPayload(purpose, identifier);
+    return this.get(verificationTokenKey(identifier, tokenHash)) === verificationTokenPayload(purpose, identifier);
   }
 
   async consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean> {
-    const key = verificationTokenKey(tokenHash);
+    const key = verificationTokenKey(identifier, tokenHash);
     if (this.get(key) !== verificationTokenPayload(purpose, identifier)) return false;
     this.entries.delete(key);
     return true;
   }
 
   async restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlSeconds: number): Promise<void> {
-    const key = verificationTokenKey(tokenHash);
+    const key = verificationTokenKey(identifier, tokenHash);
     if (this.get(key) === undefined) this.set(key, verificationTokenPayload(purpose, identifier), ttlSeconds);
   }
 

@@ -38,7 +38,7 @@ export class RedisOtpStore extends OtpStore {
   async verifyCode(input: VerifyCodeInput): Promise<VerifyResult> {
     const [status, left] = (await this.redis.evalScript(
       verifyCode,
-      [otpKey(input.purpose, input.identifier), verificationTokenKey(input.tokenHash), failuresKey(input.identifier), lockKey(input.identifier)],
+      [otpKey(input.purpose, input.identifier), verificationTokenKey(input.identifier, input.tokenHash), failuresKey(input.identifier), lockKey(input.identifier)],
       [
         input.codeHash,
         String(input.maxAttempts),
@@ -63,18 +63,18 @@ export class RedisOtpStore extends OtpStore {
   }
 
   async isVerificationTokenValid(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean> {
-    const payload = await this.redis.run((client) => client.get(verificationTokenKey(tokenHash)));
+    const payload = await this.redis.run((client) => client.get(verificationTokenKey(identifier, tokenHash)));
     return payload === verificationTokenPayload(purpose, identifier);
   }
 
   async consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean> {
-    const consumed = await this.redis.evalScript(consumeToken, [verificationTokenKey(tokenHash)], [verificationTokenPayload(purpose, identifier)]);
+    const consumed = await this.redis.evalScript(consumeToken, [verificationTokenKey(identifier, tokenHash)], [verificationTokenPayload(purpose, identifier)]);
     return consumed === 1;
   }
 
   async restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlSeconds: number): Promise<void> {
     await this.redis.run((client) =>
-      client.set(verificationTokenKey(tokenHash), verificationTokenPayload(purpose, identifier), { EX: ttlSeconds, NX: true }),
+      client.set(verificationTokenKey(identifier, tokenHash), verificationTokenPayload(purpose, identifier), { EX: ttlSeconds, NX: true }),
     );
   }
 

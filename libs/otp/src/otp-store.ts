@@ -50,10 +50,12 @@ export abstract class OtpStore {
   abstract ping(): Promise<void>;
 }
 
-export const otpKey = (purpose: OtpPurpose, identifier: string) => `otp:${purpose}:${identifier}`;
-export const cooldownKey = (purpose: OtpPurpose, identifier: string) => `otp:cooldown:${purpose}:${identifier}`;
-export const hourlyKey = (identifier: string) => `otp:hourly:${identifier}`;
-export const failuresKey = (identifier: string) => `otp:failures:${identifier}`;
-export const lockKey = (identifier: string) => `otp:lock:${identifier}`;
-export const verificationTokenKey = (tokenHash: string) => `vtoken:${tokenHash}`;
+// Every key of one identifier carries it as a hash tag ({…}), so on a Redis Cluster they share one
+// slot and each Lua script's keys live on one node. The README lists every key and its TTL.
+export const otpKey = (purpose: OtpPurpose, identifier: string) => `otp:${purpose}:{${identifier}}`;
+export const cooldownKey = (purpose: OtpPurpose, identifier: string) => `otp:cooldown:${purpose}:{${identifier}}`;
+export const hourlyKey = (identifier: string) => `otp:hourly:{${identifier}}`;
+export const failuresKey = (identifier: string) => `otp:failures:{${identifier}}`;
+export const lockKey = (identifier: string) => `otp:lock:{${identifier}}`;
+export const verificationTokenKey = (identifier: string, tokenHash: string) => `vtoken:{${identifier}}:${tokenHash}`;
 export const verificationTokenPayload = (purpose: OtpPurpose, identifier: string) => `${purpose}:${identifier}`;

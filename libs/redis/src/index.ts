@@ -1,3 +1,3 @@
 export { LuaScript } from './lua-script.js';
-export { RedisConnection } from './redis-connection.js';
+export { RedisConnection, type RedisCommands } from './redis-connection.js';
 export { RedisModule } from './redis.module.js';

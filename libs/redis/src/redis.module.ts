@@ -3,7 +3,7 @@ import { AppConfig } from '#config';
 import { RedisConnection } from './redis-connection.js';
 
 /**
- * Provides the RedisConnection when REDIS_URL is set, and `null` on the embedded default, where
+ * Provides the RedisConnection when REDIS_URL or REDIS_CLUSTER_NODES is set, and `null` on the embedded default, where
  * each consumer uses its in-process implementation instead.
  */
 @Global()
@@ -17,8 +17,8 @@ import { RedisConnection } from './redis-connection.js';
           new Logger('Redis').log('No REDIS_URL: using the in-process store (one process only)');
           return null;
         }
-        new Logger('Redis').log('Using Redis (REDIS_URL)');
-        return RedisConnection.connect(config.redis.url, config.redis.commandTimeoutMs);
+        new Logger('Redis').log('url' in config.redis.target ? 'Using Redis (REDIS_URL)' : 'Using Redis Cluster (REDIS_CLUSTER_NODES)');
+        return RedisConnection.connect(config.redis.target, config.redis.commandTimeoutMs);
       },
     },
   ],

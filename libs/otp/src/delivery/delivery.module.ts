@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Clock } from '#common';
 import type { AppConfig } from '#config';
@@ -44,6 +45,22 @@ function watchQueue<Q extends DeliveryQueue>(metrics: Metrics, queue: Q): Q {
   return queue;
 }
 
+/** BullMQ does not close a connection it was given: quit the cluster once the worker and queue have closed. */
+function clusterCloser(cluster: Cluster): Provider {
+  return {
+    provide: Cluster,
+    inject: [getQueueToken(DELIVERY_QUEUE), { token: DeliveryProcessor, optional: true }],
+    useFactory: (queue: Queue, processor: DeliveryProcessor | null) => ({
+      async onApplicationShutdown() {
+        // Both closes are idempotent; Nest's own hooks for them may run at the same time as this one.
+        await processor?.worker.close();
+        await queue.close();
+        await cluster.quit().catch(() => cluster.disconnect());
+      },
+    }),
+  };
+}
+
 /**
  * Provides the DeliveryChannel otp/request hands its messages to, chosen from the config when the
  * application is composed: the development outbox; or, live, a queue: BullMQ in Redis when there is
@@ -80,6 +97,7 @@ export class DeliveryModule {
       return { ...module, providers: [transport, channel] };
     }
     const runWorker = role === 'worker' || delivery.queue.runWorker;
+    const connection = bullConnection(redis.target);
     const channel: Provider = {
       provide: DeliveryChannel,
       inject: [getQueueToken(DELIVERY_QUEUE), MESSAGE_CIPHER, Metrics],
@@ -87,13 +105,14 @@ export class DeliveryModule {
     };
     return {
       ...module,
-      imports: [BullModule.registerQueue({ name: DELIVERY_QUEUE, connection: bullConnection(redis.url), prefix: delivery.queue.prefix })],
+      imports: [BullModule.registerQueue({ name: DELIVERY_QUEUE, connection, prefix: delivery.queue.prefix })],
       providers: [
         transport,
         channel,
         { provide: DELIVERY_SETTINGS, useValue: settings },
         { provide: MESSAGE_CIPHER, useValue: new KeyCipher(config.keys.encryptionKey, 'queued message') },
         ...(runWorker ? [DeliveryProcessor] : []),
+        ...(connection instanceof Cluster ? [clusterCloser(connection)] : []),
       ],
     };
   }

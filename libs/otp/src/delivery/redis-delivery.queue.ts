@@ -1,7 +1,9 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Cluster } from 'ioredis';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { MetricsTime, UnrecoverableError, type BackoffOptions, type ConnectionOptions, type Job, type MinimalJob, type Queue } from 'bullmq';
 import { DependencyUnavailableError, throttled, withTimeout } from '#common';
+import type { RedisTarget } from '#config';
 import { Metrics } from '#metrics';
 import type { KeyCipher } from '#signing-keys';
 import type { OtpMessage } from './delivery-channel.js';
@@ -43,20 +45,30 @@ interface DeliveryJobData {
   to: string;
 }
 
-/** ioredis options for BullMQ from a redis:// or rediss:// URL, reconnecting like the main client. */
-export function bullConnection(url: string): ConnectionOptions {
-  const parsed = new URL(url);
-  return {
-    host: parsed.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(parsed.port || 6379),
-    username: decodeURIComponent(parsed.username) || undefined,
-    password: decodeURIComponent(parsed.password) || undefined,
-    db: Number(parsed.pathname.slice(1) || 0),
-    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+/**
+ * BullMQ's ioredis connection, reconnecting like the main client: options for one Redis (BullMQ
+ * opens and closes its own connections), or for a cluster a Cluster instance the caller must quit
+ * after the queue and worker have closed. Its keys share the prefix's hash tag, so its scripts run
+ * on one node.
+ */
+export function bullConnection(target: RedisTarget): ConnectionOptions {
+  const first = new URL('url' in target ? target.url : target.clusterNodes[0]);
+  const common = {
+    username: decodeURIComponent(first.username) || undefined,
+    password: decodeURIComponent(first.password) || undefined,
+    tls: first.protocol === 'rediss:' ? {} : undefined,
     connectTimeout: 2000,
-    retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2000),
   };
+  const backoff = (times: number) => Math.min(50 * 2 ** times, 2000);
+  if ('url' in target) {
+    return { ...common, host: hostOf(first), port: Number(first.port || 6379), db: Number(first.pathname.slice(1) || 0), retryStrategy: backoff };
+  }
+  const nodes = target.clusterNodes.map((node) => new URL(node)).map((url) => ({ host: hostOf(url), port: Number(url.port || 6379) }));
+  // A worker's blocking connection must not give up on a command (BullMQ refuses the instance otherwise).
+  return new Cluster(nodes, { lazyConnect: true, clusterRetryStrategy: backoff, redisOptions: { ...common, maxRetriesPerRequest: null } });
 }
+
+const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 
 /** BullMQ's exponential backoff with the in-process queue's cap. */
 function cappedBackoff(attemptsMade: number, _type?: string, _error?: Error, job?: MinimalJob): number {

@@ -1,9 +1,9 @@
 -- Stores a new code for one (purpose, identifier), unless the identifier is locked, the resend
 -- cooldown is running, or the hourly cap is reached.
--- KEYS[1] otp:PURPOSE:identifier      hash {h = HMAC of the code, a = wrong attempts so far}
--- KEYS[2] otp:cooldown:PURPOSE:identifier   present while a resend is refused
--- KEYS[3] otp:hourly:identifier       codes sent in the current hour window
--- KEYS[4] otp:lock:identifier         present while the identifier is locked (see verify-code.lua)
+-- KEYS[1] otp:PURPOSE:{identifier}      hash {h = HMAC of the code, a = wrong attempts so far}
+-- KEYS[2] otp:cooldown:PURPOSE:{identifier}   present while a resend is refused
+-- KEYS[3] otp:hourly:{identifier}      codes sent in the current hour window
+-- KEYS[4] otp:lock:{identifier}        present while the identifier is locked (see verify-code.lua)
 -- ARGV[1] code HMAC, ARGV[2] code TTL s, ARGV[3] cooldown s, ARGV[4] hourly cap
 -- Returns {0, 0} issued | {1, seconds left} cooldown | {2, seconds left} hourly cap reached
 --       | {3, seconds left} identifier locked

@@ -2,10 +2,10 @@
 -- so of N concurrent correct attempts exactly one gets a token. Wrong guesses also count against
 -- the identifier across re-sends: at the hourly limit it is locked for a cool-off (NIST SP 800-63B
 -- §5.2.2 asks for a limit on failed attempts).
--- KEYS[1] otp:PURPOSE:identifier      hash {h, a}
--- KEYS[2] vtoken:SHA256(token)        the verification token to create on success
--- KEYS[3] otp:failures:identifier     wrong guesses in the hour since the first one
--- KEYS[4] otp:lock:identifier         present while the identifier is locked
+-- KEYS[1] otp:PURPOSE:{identifier}      hash {h, a}
+-- KEYS[2] vtoken:{identifier}:SHA256(token)  the verification token to create on success
+-- KEYS[3] otp:failures:{identifier}    wrong guesses in the hour since the first one
+-- KEYS[4] otp:lock:{identifier}        present while the identifier is locked
 -- ARGV[1] HMAC of the candidate, ARGV[2] max wrong attempts per code, ARGV[3] token TTL s,
 -- ARGV[4] token payload, ARGV[5] wrong guesses per hour before a lock, ARGV[6] lock s
 -- Returns {0, 0} verified | {1, attempts left} wrong | {2, 0} no active code
