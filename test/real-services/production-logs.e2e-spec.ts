@@ -108,6 +108,10 @@ describe('logs in production', () => {
     });
     expect(signIn.status).toBe(302);
     seen.push(adminPassword, adminToken);
+    // The panel's own components (the dashboard) are served from the build-time bundle.
+    const bundle = await fetch(`${server.base}/admin/frontend/assets/components.bundle.js`);
+    expect({ status: bundle.status, type: bundle.headers.get('content-type') }).toEqual({ status: 200, type: expect.stringContaining('javascript') });
+    expect(await bundle.text()).toContain('Dashboard');
 
     await eventually(async () => server.output().includes('"route":"/api/auth/me","status":401'));
     const lines = server.output().trim().split('\n');
