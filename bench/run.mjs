@@ -1,140 +1,240 @@
-// `npm run bench`: starts the built server on the backends the environment selects (DATABASE_URL /
-// REDIS_URL, else the embedded default in a scratch DATA_DIR), then measures with autocannon:
-// GET /api/auth/me, POST /api/auth/otp/request, POST /api/auth/otp/verify (correct codes), and
-// complete sign-up + sign-in flows. A benchmark, not a test: it prints figures and asserts nothing.
-// Options (env): BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_FLOW_CLIENTS (16), BENCH_PORT (18090).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import autocannon from 'autocannon';
+// `npm run bench [-- --vs-django] [-- --smoke]`: the side-by-side benchmark. A benchmark, not a
+// test: it prints figures and asserts nothing.
+//
+// It starts, one after another on this machine:
+//   - the built service in production mode (NODE_ENV=production, logs at info, metrics on) on real
+//     Postgres and Redis, delivering its codes by SMTP to the benchmark's own mailbox
+//     (bench/mail-catcher.mjs), where the flow driver reads them;
+//   - the bare-Node ceiling (../shared/anchors/ceiling: node:http + one Redis GET per request);
+//   - with --vs-django, the Django reference of the seed API (../shared/anchors/django-seed/run.sh,
+//     which installs its Debian packages when missing), with its fixed code;
+// and drives each with the same load (wrk when installed, else autocannon; 32 connections) and the
+// same flow driver (bench/flow.mjs, 16 clients), then prints one table per run with req/s, p50/p99
+// and the ratios to Django and to the ceiling, the service's RSS, its start-up time and the cost of
+// its metrics on /me. `--smoke` is CI's: one short run, no Django.
+//
+// Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/otp_bench, recreated each run),
+// REDIS_URL (default redis://127.0.0.1:6379/7, flushed), BENCH_SECONDS (10), BENCH_RUNS (2),
+// BENCH_CONNECTIONS (32), BENCH_FLOW_CLIENTS (16).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { createClient } from 'redis';
 import { runFlows } from './flow.mjs';
+import { load, loadTool } from './load.mjs';
+import { startMailCatcher } from './mail-catcher.mjs';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const args = new Set(process.argv.slice(2));
+const smoke = args.has('--smoke');
+const vsDjango = args.has('--vs-django') && !smoke;
+const seconds = smoke ? 2 : Number(process.env.BENCH_SECONDS ?? 10);
+const runs = smoke ? 1 : Number(process.env.BENCH_RUNS ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const flowClients = Number(process.env.BENCH_FLOW_CLIENTS ?? 16);
-const port = Number(process.env.BENCH_PORT ?? 18090);
-const base = `http://127.0.0.1:${port}`;
-const dataDir = mkdtempSync(join(tmpdir(), 'otp-bench-'));
-const backends = `${process.env.DATABASE_URL ? 'postgres' : 'pglite'} + ${process.env.REDIS_URL ? 'redis' : 'in-process'}`;
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/otp_bench';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7';
+const anchors = resolve('../shared/anchors');
+const ports = { service: 18090, serviceMetrics: 18091, ceiling: 18200, django: 18100 };
+const httpWorkers = Number(process.env.BENCH_HTTP_WORKERS ?? cpus().length);
 const tag = `${Date.now().toString(36)}${process.pid}`;
-let counter = 0;
+const secret = () => randomBytes(32).toString('base64');
 
-const server = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
-  env: {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    // The embedded default gets a scratch database; on a real database the development secrets
-    // (the key-encryption key of its signing keys) are the ones `npm start` uses.
-    DATA_DIR: process.env.DATABASE_URL ? (process.env.DATA_DIR ?? './data') : dataDir,
-    LOG_LEVEL: 'warn',
-    // The flows and the verify benchmark reuse identifiers faster than a person would.
-    OTP_RESEND_COOLDOWN_SECONDS: '0',
-    OTP_HOURLY_LIMIT: '1000000',
-    // One load generator is one client IP; per-IP limits would stop it in the first second.
-    RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000000',
-    RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000000',
-    RATE_LIMIT_SIGN_INS_PER_IP: '100000000',
-  },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(url, child, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await sleep(10);
+  }
+  throw new Error(`${url} did not answer in ${timeoutMs} ms`);
+}
+/** RSS in MB of a process and of each of its children (the HTTP workers). */
+const rssOf = (pid) => {
+  const mb = (args) => spawnSync('ps', ['-o', 'rss=', ...args]).stdout.toString().trim().split('\n').filter(Boolean).map((kb) => Math.round(Number(kb) / 1024));
+  return { supervisor: mb(['-p', String(pid)])[0], workers: mb(['--ppid', String(pid)]) };
+};
 
-async function json(method, path, body, token) {
+async function json(base, method, path, body, token) {
   const res = await fetch(base + path, {
     method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
+  if (res.status >= 300) throw new Error(`${method} ${base}${path}: ${res.status} ${JSON.stringify(data)}`);
   return data;
 }
-const devCode = async (identifier, purpose) =>
-  (await fetch(`${base}/api/dev/otp?identifier=${encodeURIComponent(identifier)}&purpose=${purpose}`)).text();
 
-async function waitReady() {
-  for (let i = 0; i < 300; i++) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
-    const ok = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not become ready in 30 s');
+/** Fresh bench database and Redis database: migrations from zero, nothing from a previous run. */
+async function resetBackends() {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: Object.assign(new URL(databaseUrl), { pathname: '/postgres' }).toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const redis = createClient({ url: redisUrl });
+  await redis.connect();
+  await redis.flushDb();
+  await redis.quit();
 }
 
-function cannon(title, path, options = {}) {
-  return new Promise((resolve, reject) => {
-    const run = { url: base + path, connections, duration: seconds, ...options };
-    if (run.amount) delete run.duration; // a fixed number of requests instead of a time
-    autocannon(run, (error, result) => {
-      if (error) return reject(error);
-      resolve({
-        benchmark: title,
-        'req/s': Math.round(result.requests.total / result.duration),
-        'p50 ms': result.latency.p50,
-        'p99 ms': result.latency.p99,
-        'non-2xx': result.non2xx + result.errors + result.timeouts,
-      });
-    });
+/** The built service in production mode; resolves with its start-up time (spawn → first answer). */
+async function startService(mailbox, extraEnv = {}) {
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'log',
+    PORT: String(ports.service),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    KEYS_ENCRYPTION_KEY: keys.encryption,
+    OTP_SECRET: keys.otp,
+    ADMIN_SESSION_SECRET: keys.admin,
+    METRICS_TOKEN: keys.metrics,
+    DELIVERY_CHANNEL: 'live',
+    SMTP_URL: mailbox.smtpUrl,
+    MAIL_FROM: 'Bench <bench@example.com>',
+    // One load generator is one client address: per-IP limits would stop it in its first second.
+    RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000000',
+    RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000000',
+    RATE_LIMIT_SIGN_INS_PER_IP: '100000000',
+    // Sending runs in a worker process of its own (`npm run worker`), as in a deployment.
+    DELIVERY_WORKER: 'false',
+    // One API process per core (node:cluster), their summed metrics on a port of their own.
+    HTTP_WORKERS: String(httpWorkers),
+    METRICS_PORT: String(ports.serviceMetrics),
+    ...extraEnv,
+  };
+  const worker = spawn(process.execPath, ['dist/apps/worker/src/main.js'], { env: { ...env, LOG_LEVEL: 'warn', METRICS_PORT: String(ports.serviceMetrics + 1) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const started = performance.now();
+  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${ports.service}`;
+  await waitFor(`${base}/health`, child);
+  const startupMs = Math.round(performance.now() - started);
+  // The admin panel's bundle is served by then (built at build time, not at start).
+  const admin = await fetch(`${base}/admin/frontend/assets/components.bundle.js`).then((r) => r.status, () => 0);
+  return { child, base, startupMs, adminBundle: admin, stopWorker: () => stop(worker), stop: () => Promise.all([stop(child), stop(worker)]) };
+}
+
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+function startCeiling() {
+  const child = spawn(process.execPath, [join(anchors, 'ceiling/server.mjs')], {
+    env: { ...process.env, PORT: String(ports.ceiling), REDIS: '1', REDIS_MODULE: resolve('node_modules/redis/dist/index.js') },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
+  return { child, base: `http://127.0.0.1:${ports.ceiling}` };
 }
 
-const rss = async () => {
-  const { execSync } = await import('node:child_process');
-  return Math.round(Number(execSync(`ps -o rss= -p ${server.pid}`).toString().trim()) / 1024);
-};
+function startDjango() {
+  const started = spawnSync(join(anchors, 'django-seed/run.sh'), { env: { ...process.env, PORT: String(ports.django) }, encoding: 'utf8' });
+  if (started.status !== 0) throw new Error(`django-seed/run.sh failed: ${started.stderr}`);
+  const pid = Number(started.stdout.trim().split('\n').pop());
+  return { pid, base: `http://127.0.0.1:${ports.django}`, stop: () => void spawnSync('kill', ['--', `-${pid}`]) };
+}
 
-try {
-  await waitReady();
+/** The per-endpoint runs and the flows against one seed-API implementation. */
+async function seedApiRuns(name, base, codeOf, { beforeRequestRun } = {}) {
   const rows = [];
+  const row = (benchmark, r) => rows.push({ target: name, benchmark, ...r });
+  const newEmail = (prefix, i) => `${prefix}${tag}n${i}@example.com`;
 
   // One signed-in user for /me.
-  const email = `bench-${tag}@example.com`;
-  await json('POST', '/api/auth/otp/request', { identifier: email, purpose: 'REGISTER' });
-  const verified = await json('POST', '/api/auth/otp/verify', { identifier: email, otp: await devCode(email, 'REGISTER'), purpose: 'REGISTER' });
-  const session = await json('POST', '/api/auth/register', { identifier: email, username: `b${tag}`.slice(0, 30), verification_token: verified.verification_token });
+  const email = newEmail(`me${name}`, 0);
+  await json(base, 'POST', '/api/auth/otp/request', { identifier: email, purpose: 'REGISTER' });
+  const { verification_token } = await json(base, 'POST', '/api/auth/otp/verify', { identifier: email, otp: await codeOf(email, 'REGISTER'), purpose: 'REGISTER' });
+  const session = await json(base, 'POST', '/api/auth/register', { identifier: email, username: `m${name}${tag}`.slice(0, 30), verification_token });
+  const access = session.access ?? session.tokens?.access;
+  row('GET /api/auth/me', await load({ url: `${base}/api/auth/me`, headers: { authorization: `Bearer ${access}` }, connections, seconds }));
 
-  rows.push(await cannon('GET /api/auth/me', '/api/auth/me', { headers: { authorization: `Bearer ${session.access}` } }));
-
-  rows.push(
-    await cannon('POST /api/auth/otp/request', '/api/auth/otp/request', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ identifier: `r${tag}n${counter++}@example.com`, purpose: 'REGISTER' }) }) }],
-    }),
-  );
-
-  // Correct verifies need codes: issue a pool first, then verify each once.
+  // Correct verifies need live codes: request a pool first (delivered like any code), then verify each once.
+  // (Well inside the codes' 5 minutes: the run must not meet expired ones.)
+  const poolSize = smoke ? 300 : Math.min(40_000, seconds * 3000);
   const pool = [];
-  const poolSize = Math.max(2000, Math.min(50_000, seconds * 3000));
-  for (let i = 0; i < poolSize; i += 64) {
-    await Promise.all(
-      Array.from({ length: Math.min(64, poolSize - i) }, async (_, j) => {
-        const identifier = `v${tag}n${i + j}@example.com`;
-        await json('POST', '/api/auth/otp/request', { identifier, purpose: 'REGISTER' });
-        pool.push({ identifier, otp: await devCode(identifier, 'REGISTER') });
-      }),
-    );
+  for (let i = 0; i < poolSize; i += 500) {
+    const batch = Array.from({ length: Math.min(500, poolSize - i) }, (_, j) => newEmail(`v${name}`, i + j));
+    await Promise.all(batch.map((identifier) => json(base, 'POST', '/api/auth/otp/request', { identifier, purpose: 'REGISTER' })));
+    const codes = await Promise.all(batch.map((identifier) => codeOf(identifier, 'REGISTER')));
+    batch.forEach((identifier, j) => pool.push(JSON.stringify({ identifier, otp: codes[j], purpose: 'REGISTER' })));
   }
-  let next = 0;
-  rows.push(
-    await cannon('POST /api/auth/otp/verify', '/api/auth/otp/verify', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      amount: pool.length,
-      requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ ...pool[next++ % pool.length], purpose: 'REGISTER' }) }) }],
-    }),
-  );
+  row('POST /api/auth/otp/verify', await load({ url: `${base}/api/auth/otp/verify`, method: 'POST', headers: { 'content-type': 'application/json' }, bodies: pool, connections, seconds }));
 
-  const flows = await runFlows({ base, clients: flowClients, seconds, codeOf: devCode });
-  rows.push({ benchmark: `sign-up + sign-in flow (${flowClients} clients)`, 'req/s': flows.requestsPerSecond, 'p50 ms': flows.p50, 'p99 ms': flows.p99, 'non-2xx': flows.errors, 'flows/s': flows.flowsPerSecond });
+  const flows = await runFlows({ base, clients: flowClients, seconds, codeOf });
+  row(`flows (${flowClients} clients)`, { rps: flows.requestsPerSecond, p50: flows.p50, p99: flows.p99, failed: flows.errors, 'flows/s': flows.flowsPerSecond });
 
-  console.log(`\nBackends: ${backends}; ${connections} connections, ${seconds} s per run; node ${process.version}; ${new Date().toISOString()}`);
-  console.table(rows);
-  console.log(`Server RSS after the runs: ${await rss()} MB`);
+  await beforeRequestRun?.();
+  const requests = Array.from({ length: smoke ? 2000 : seconds * 30_000 }, (_, i) => JSON.stringify({ identifier: newEmail(`r${name}`, i), purpose: 'REGISTER' }));
+  row('POST /api/auth/otp/request', await load({ url: `${base}/api/auth/otp/request`, method: 'POST', headers: { 'content-type': 'application/json' }, bodies: requests, connections, seconds }));
+  return rows;
+}
+
+const keys = { encryption: secret(), otp: secret(), admin: secret(), metrics: secret() };
+const results = [];
+const mailbox = await startMailCatcher();
+let django;
+try {
+  if (vsDjango) django = startDjango();
+  for (let run = 1; run <= runs; run++) {
+    const rows = [];
+    const extra = {};
+
+    // The service: /me with metrics off first (the cost of metrics), then everything with them on.
+    await resetBackends();
+    let service = await startService(mailbox, { METRICS_ENABLED: 'false' });
+    const login = await (async () => {
+      const email = `nometrics${tag}r${run}@example.com`;
+      await json(service.base, 'POST', '/api/auth/otp/request', { identifier: email, purpose: 'REGISTER' });
+      const { verification_token } = await json(service.base, 'POST', '/api/auth/otp/verify', { identifier: email, otp: await mailbox.codeFor(email, 'REGISTER'), purpose: 'REGISTER' });
+      return json(service.base, 'POST', '/api/auth/register', { identifier: email, username: `nm${tag}${run}`.slice(0, 30), verification_token });
+    })();
+    const noMetrics = await load({ url: `${service.base}/api/auth/me`, headers: { authorization: `Bearer ${login.access}` }, connections, seconds });
+    await service.stop();
+
+    service = await startService(mailbox);
+    extra.startupMs = service.startupMs;
+    extra.adminBundle = service.adminBundle;
+    // otp/request measures the API's side of it (the code stored, the message queued): the worker
+    // stops first, so sending the backlog does not take this 2-core machine's CPU during the run.
+    const serviceRows = await seedApiRuns('service', service.base, (identifier, purpose) => mailbox.codeFor(identifier, purpose), { beforeRequestRun: service.stopWorker });
+    extra.rssMb = rssOf(service.child.pid);
+    rows.push(...serviceRows);
+    const withMetrics = serviceRows.find((r) => r.benchmark === 'GET /api/auth/me');
+    extra.metricsCostOnMe = { off: noMetrics.rps, on: withMetrics.rps, costPercent: +((1 - withMetrics.rps / noMetrics.rps) * 100).toFixed(1), p99Off: noMetrics.p99, p99On: withMetrics.p99 };
+    await service.stop();
+
+    const ceiling = startCeiling();
+    await waitFor(`${ceiling.base}/`, ceiling.child);
+    rows.push({ target: 'ceiling', benchmark: 'GET / (node:http + Redis GET)', ...(await load({ url: `${ceiling.base}/`, connections, seconds })) });
+    await stop(ceiling.child);
+
+    if (django) rows.push(...(await seedApiRuns('django', django.base, async () => '123456')));
+
+    // Ratios: each service row to the same Django row, and /me to the ceiling.
+    const ceilingRps = rows.find((r) => r.target === 'ceiling').rps;
+    for (const r of rows.filter((r) => r.target === 'service')) {
+      const reference = rows.find((d) => d.target === 'django' && d.benchmark === r.benchmark);
+      if (reference) r['× django'] = +((r['flows/s'] ?? r.rps) / (reference['flows/s'] ?? reference.rps)).toFixed(1);
+      r['× ceiling'] = +(r.rps / ceilingRps).toFixed(2);
+    }
+    console.log(`\nRun ${run} of ${runs}: ${new Date().toISOString()}, node ${process.version}, ${loadTool} ${connections} connections, ${seconds} s per endpoint`);
+    console.table(rows.map(({ target, benchmark, rps, p50, p99, failed, ...rest }) => ({ target, benchmark, 'req/s': rps, 'p50 ms': p50, 'p99 ms': p99, failed, ...rest })));
+    console.log(`service (${httpWorkers} HTTP workers): start-up to first answer ${extra.startupMs} ms (admin bundle: HTTP ${extra.adminBundle}); RSS after the runs: supervisor ${extra.rssMb.supervisor} MB, workers ${extra.rssMb.workers.join(' + ')} MB`);
+    console.log(`metrics on /me: ${extra.metricsCostOnMe.off} req/s off, ${extra.metricsCostOnMe.on} req/s on (${extra.metricsCostOnMe.costPercent} % cost; p99 ${extra.metricsCostOnMe.p99Off} → ${extra.metricsCostOnMe.p99On} ms)`);
+    results.push({ run, rows, ...extra });
+  }
+  mkdirSync('artifacts', { recursive: true });
+  writeFileSync('artifacts/bench.json', JSON.stringify({ httpWorkers, machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores`, date: new Date().toISOString(), tool: loadTool, connections, seconds, results }, null, 2));
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
+  django?.stop();
+  await mailbox.close();
 }

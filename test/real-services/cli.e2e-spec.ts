@@ -43,6 +43,8 @@ describe('management CLI on real Postgres and Redis', () => {
 
   it('blocks (ending every session), unblocks, and revokes all sessions', async () => {
     const user = await signUp(t);
+    // Read once first, so the user row is in the cache (user:{id}) when another process blocks them.
+    await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.access}`).expect(200);
     expect((await cli(['users', 'block', user.username])).code).toBe(0);
     expectError(await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.access}`), 'TOKEN_INVALID');
     expectError(await t.http().post('/api/auth/token/refresh').send({ refresh: user.refresh }), 'TOKEN_INVALID');

@@ -42,6 +42,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
 
 export interface RunningServer {
   base: string;
+  pid: number;
   /** SIGTERM, then waits for the process to end. */
   stop(): Promise<void>;
   /** Sends a signal and returns at once. */
@@ -85,7 +86,7 @@ export async function startServer(env: Record<string, string | undefined>, port:
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { base, stop, signal, exited, output: () => output };
+  return { base, pid: child.pid!, stop, signal, exited, output: () => output };
 }
 
 export interface RunningWorker {

@@ -22,7 +22,7 @@ export class AppModule {
    * in-process e2e apps do none of these (AdminJS and @nestjs/throttler do not load inside jest's
    * VM) and test them against the spawned server instead.
    */
-  static register(config: AppConfig, options: { adminPanel: boolean; shareEmbeddedDatabase: boolean; rateLimits: boolean }): DynamicModule {
+  static register(config: AppConfig, options: { adminPanel: boolean; shareEmbeddedDatabase: boolean; rateLimits: boolean; clusterWorker?: boolean }): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -31,7 +31,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         CommonModule,
         LoggingModule.forRoot(config),
-        MetricsModule.forRoot({ serve: true }),
+        MetricsModule.forRoot({ serve: options.clusterWorker ? 'cluster-worker' : 'self' }),
         DatabaseModule.forRoot(entities, { shareEmbedded: options.shareEmbeddedDatabase }),
         RedisModule,
         SigningKeysModule.forRoot({ loadAtStart: true }),

@@ -63,6 +63,6 @@ class ProgramName implements OnModuleInit {
 })
 export class CliModule {
   static register(config: AppConfig): DynamicModule {
-    return { module: CliModule, imports: [ConfigModule.forRoot(config), MetricsModule.forRoot({ serve: false }), DeliveryModule.forRoot(config, 'cli')] };
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), MetricsModule.forRoot({ serve: 'none' }), DeliveryModule.forRoot(config, 'cli')] };
   }
 }

@@ -6,6 +6,9 @@ import { AppConfig } from '#config';
 import { UsersService, type User } from '#users';
 import { SigningKeysService } from '#signing-keys';
 import { claimsAreWellFormed, type TokenClaims } from './token-claims.js';
+import { rememberVerifiedTokens } from './verified-tokens.js';
+
+rememberVerifiedTokens();
 
 /**
  * Bearer access tokens: the key is chosen by the token's kid and must be of the algorithm the header
@@ -36,7 +39,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(claims: TokenClaims): Promise<User> {
     if (!claimsAreWellFormed(claims, 'access')) throw tokenInvalid();
-    const user = await this.users.findById(claims.sub);
+    const user = await this.users.findForAccessToken(claims.sub);
     if (!user || !user.isActive || user.sessionVersion !== claims.sv) throw tokenInvalid();
     return user;
   }

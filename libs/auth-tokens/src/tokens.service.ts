@@ -7,7 +7,7 @@ import { AuditService } from '#audit';
 import { Clock, DomainError } from '#common';
 import { AppConfig } from '#config';
 import { SigningKeysService } from '#signing-keys';
-import { User } from '#users';
+import { User, UsersService } from '#users';
 import { WebhooksService } from '#webhooks';
 import { RefreshToken } from './refresh-token.entity.js';
 import { claimsAreWellFormed, type ClientContext, type TokenClaims, type TokenType } from './token-claims.js';
@@ -31,6 +31,7 @@ export class TokensService {
     @Inject(SigningKeysService) private readonly keys: SigningKeysService,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(UsersService) private readonly users: UsersService,
   ) {}
 
   /** Issues a pair, opening a new session family unless one is given (rotation). */
@@ -102,6 +103,7 @@ export class TokensService {
   async revokeAllSessions(userId: string, reason = 'logout-all', manager?: EntityManager): Promise<void> {
     const revoke = async (m: EntityManager) => {
       await m.getRepository(User).increment({ id: userId }, 'sessionVersion', 1);
+      await this.users.forget(userId);
       await m.getRepository(RefreshToken).update({ userId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
       await this.webhooks.emit('session.revoked', { user_id: userId, session: 'all', reason }, m);
     };

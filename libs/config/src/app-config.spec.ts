@@ -28,6 +28,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:1, b', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/REDIS_CLUSTER_NODES must be a comma-separated list/);
   });
 
+  it('allows several HTTP workers only on shared servers, with their metrics on a port of their own', () => {
+    expect(() => loadConfig({ HTTP_WORKERS: '2', ...secrets, PGLITE_MEMORY: '1' })).toThrow(/HTTP_WORKERS: more than one needs DATABASE_URL and REDIS_URL/);
+    const shared = { DATABASE_URL: 'postgres://db/app', REDIS_URL: 'redis://cache', HTTP_WORKERS: '2', ...secrets };
+    expect(() => loadConfig(shared)).toThrow(/METRICS_PORT: needed with HTTP_WORKERS > 1/);
+    expect(loadConfig({ ...shared, METRICS_PORT: '9464' }).http.workers).toBe(2);
+  });
+
   it('refuses to start in production without both servers, the secrets, a metrics token and a real delivery channel', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     try {

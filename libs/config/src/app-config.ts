@@ -10,7 +10,7 @@ export type RedisTarget = { url: string } | { clusterNodes: string[] };
 /** The typed configuration every module receives; built once at start-up by {@link loadConfig}. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
-  readonly http!: { port: number; host: string; bodyLimit: string; corsOrigins: string[]; logLevel: string; logFormat: 'json' | 'pretty'; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
+  readonly http!: { workers: number; port: number; host: string; bodyLimit: string; corsOrigins: string[]; logLevel: string; logFormat: 'json' | 'pretty'; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
   readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number };
   readonly database!:
     | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
@@ -69,6 +69,7 @@ export class AppConfig {
     degradedBacklog: number;
     degradedFailures: number;
   };
+  readonly users!: { cacheSeconds: number };
   readonly admin!: {
     passwordMinLength: number;
     sessionSecret: string;
@@ -95,6 +96,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`),
   );
   const production = env.NODE_ENV === 'production';
+  if (env.HTTP_WORKERS > 1 && (!env.DATABASE_URL || !(env.REDIS_URL || env.REDIS_CLUSTER_NODES))) {
+    problems.push('HTTP_WORKERS: more than one needs DATABASE_URL and REDIS_URL (the embedded database and store belong to one process)');
+  }
+  if (env.HTTP_WORKERS > 1 && env.METRICS_ENABLED && env.METRICS_PORT === undefined) {
+    problems.push('METRICS_PORT: needed with HTTP_WORKERS > 1 (the supervisor serves the workers\' summed metrics there), or METRICS_ENABLED=false');
+  }
   if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) problems.push('REDIS_CLUSTER_NODES: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
   const redisTarget: RedisTarget | undefined = env.REDIS_CLUSTER_NODES
     ? { clusterNodes: env.REDIS_CLUSTER_NODES.split(',').map((node) => (node.includes('://') ? node : `redis://${node}`)) }
@@ -131,6 +138,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   return Object.assign(new AppConfig(), {
     env: env.NODE_ENV,
     http: {
+      workers: env.HTTP_WORKERS,
       port: env.PORT,
       host: env.HOST,
       bodyLimit: env.BODY_LIMIT,
@@ -214,6 +222,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       degradedBacklog: env.DELIVERY_DEGRADED_BACKLOG,
       degradedFailures: env.DELIVERY_DEGRADED_FAILURES,
     },
+    users: { cacheSeconds: env.USER_CACHE_SECONDS },
     admin: {
       passwordMinLength: env.ADMIN_PASSWORD_MIN_LENGTH,
       sessionSecret: env.ADMIN_SESSION_SECRET ?? secrets.adminSessionSecret,

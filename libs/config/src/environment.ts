@@ -40,6 +40,11 @@ export class EnvironmentVariables {
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_DELAY_MS = 0;
   @Transform(toInt) @IsInt() @Min(0) @Max(300_000) SHUTDOWN_GRACE_MS = 10_000;
+  /**
+   * API processes on this machine (node:cluster; they share PORT). 1: this process serves. More:
+   * this process only supervises them (and serves their summed /metrics on METRICS_PORT).
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) HTTP_WORKERS = 1;
   /** Comma-separated origins allowed by CORS; empty keeps CORS closed. */
   @IsString() CORS_ORIGINS = '';
 
@@ -63,6 +68,11 @@ export class EnvironmentVariables {
   })
   REDIS_CLUSTER_NODES?: string;
   @Transform(toInt) @IsInt() @Min(50) REDIS_COMMAND_TIMEOUT_MS = 1000;
+  /**
+   * How long the user row behind an access token is kept in Redis (0: read Postgres on every
+   * request). Every change the service makes takes effect at once; a change made in SQL by hand, within this time.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600) USER_CACHE_SECONDS = 30;
 
   /**
    * ES256 (default) or RS256: tokens are signed with a private key kept (encrypted) in Postgres and

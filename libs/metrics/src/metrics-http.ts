@@ -31,7 +31,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * configured, only `Authorization: Bearer <token>` gets in (compared in constant time); otherwise
  * the error shape every other route uses, code AUTH_REQUIRED.
  */
-export function metricsHandler(metrics: Metrics, token: string | undefined) {
+export function metricsHandler(metrics: Pick<Metrics, 'render' | 'contentType'>, token: string | undefined) {
   const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const presented = req.headers.authorization;
@@ -47,5 +47,14 @@ export function metricsHandler(metrics: Metrics, token: string | undefined) {
       },
       () => sendError(res, new DomainError('NOT_READY', 'Metrics could not be collected.')),
     );
+  };
+}
+
+/** The whole request listener of a port that serves only GET /metrics (METRICS_PORT). */
+export function metricsPortListener(metrics: Pick<Metrics, 'render' | 'contentType'>, token: string | undefined) {
+  const handle = metricsHandler(metrics, token);
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') return handle(req, res);
+    sendError(res, new DomainError('NOT_FOUND', 'Only GET /metrics is served here.'));
   };
 }

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AggregatorRegistry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { DomainError } from '#common';
 import { AppConfig } from '#config';
 import { Metrics } from './metrics.js';
-import { metricsHandler, sendError } from './metrics-http.js';
+import { metricsPortListener } from './metrics-http.js';
 
 /** METRICS_PORT: /metrics on a port of its own (say, one only the Prometheus network reaches). */
 @Injectable()
@@ -19,11 +19,7 @@ class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationBootstrap(): Promise<void> {
     const { enabled, port, token } = this.config.metrics;
     if (!enabled || port === undefined) return;
-    const handle = metricsHandler(this.metrics, token);
-    this.server = createServer((req, res) => {
-      if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') return handle(req, res);
-      sendError(res, new DomainError('NOT_FOUND', 'Only GET /metrics is served here.'));
-    });
+    this.server = createServer(metricsPortListener(this.metrics, token));
     await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, this.config.http.host, resolve));
     new Logger('Metrics').log(`Serving /metrics on port ${port}`);
   }
@@ -44,10 +40,36 @@ function watchPool(metrics: Metrics, dataSource: DataSource | null): void {
   });
 }
 
-/** One Metrics per application (global); the API serves it at /metrics or on METRICS_PORT. */
+/**
+ * One of HTTP_WORKERS: the supervisor asks each worker for its registry at every scrape (prom-client's
+ * AggregatorRegistry, over the cluster's IPC) and sums them; the gauges read from other systems are
+ * refreshed here every 5 s, since that request does not run the watchers.
+ */
+@Injectable()
+class ClusterWorkerMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
+  constructor(@Inject(Metrics) private readonly metrics: Metrics) {}
+
+  onApplicationBootstrap(): void {
+    // Constructing one is what makes prom-client answer the supervisor's requests in a worker.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([this.metrics.registry]);
+    this.timer = setInterval(() => void this.metrics.render(), 5000).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/**
+ * One Metrics per application (global). `serve`: the process serves it (at /metrics or on
+ * METRICS_PORT); `cluster-worker`: the HTTP_WORKERS supervisor does, for all workers; `none`: the CLI.
+ */
 @Module({})
 export class MetricsModule {
-  static forRoot(options: { serve: boolean }): DynamicModule {
+  static forRoot(options: { serve: 'self' | 'cluster-worker' | 'none' }): DynamicModule {
     return {
       module: MetricsModule,
       global: true,
@@ -61,7 +83,7 @@ export class MetricsModule {
             return metrics;
           },
         },
-        ...(options.serve ? [MetricsServer] : []),
+        ...(options.serve === 'self' ? [MetricsServer] : options.serve === 'cluster-worker' ? [ClusterWorkerMetrics] : []),
       ],
       exports: [Metrics],
     };

@@ -1,19 +1,56 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { DomainError, uniqueViolation } from '#common';
+import { AppConfig } from '#config';
+import { RedisConnection } from '#redis';
 import type { Identifier } from './identifier.js';
 import { User } from './user.entity.js';
+
+/** While present, nobody caches the row: it changed moments ago (see {@link UsersService.forget}). */
+const CHANGED = 'changed';
+const cacheKey = (id: string) => `user:{${id}}`;
 
 @Injectable()
 export class UsersService {
   private readonly users: Repository<User>;
+  private readonly cacheSeconds: number;
 
-  constructor(@Inject(DataSource) dataSource: DataSource) {
+  constructor(
+    @Inject(DataSource) dataSource: DataSource,
+    @Inject(AppConfig) config: AppConfig,
+    @Optional() @Inject(RedisConnection) private readonly redis: RedisConnection | null,
+  ) {
     this.users = dataSource.getRepository(User);
+    this.cacheSeconds = redis ? config.users.cacheSeconds : 0;
   }
 
   findById(id: string): Promise<User | null> {
     return this.users.findOneBy({ id });
+  }
+
+  /**
+   * The row an access token is checked against, on every authenticated request: from Redis
+   * (`user:{id}`, USER_CACHE_SECONDS) when it is there, so most requests cost one GET instead of a
+   * Postgres query. Redis unreachable: Postgres answers, and nothing is cached.
+   */
+  async findForAccessToken(id: string): Promise<User | null> {
+    if (!this.cacheSeconds) return this.findById(id);
+    const cached = await this.redis!.run((client) => client.get(cacheKey(id))).catch(() => undefined);
+    if (cached && cached !== CHANGED) return reviveUser(cached);
+    const user = await this.findById(id);
+    // NX: a change that happened while this row was being read has left its marker; keep it.
+    if (user && cached === null) await this.redis!.run((client) => client.set(cacheKey(id), JSON.stringify(user), { EX: this.cacheSeconds, NX: true })).catch(() => undefined);
+    return user;
+  }
+
+  /**
+   * Call from every write to a user, in its transaction: replaces the cached row with a marker for
+   * USER_CACHE_SECONDS, so neither this instance nor any other caches the row again until the change
+   * is long committed, not even a read that raced it. Fails (503) when Redis is unreachable, and with
+   * it the change, so a block can never leave a stale row behind.
+   */
+  async forget(id: string): Promise<void> {
+    if (this.cacheSeconds) await this.redis!.run((client) => client.set(cacheKey(id), CHANGED, { EX: this.cacheSeconds }));
   }
 
   findByIdentifier(identifier: Identifier, manager?: EntityManager): Promise<User | null> {
@@ -50,8 +87,15 @@ export class UsersService {
 
   async recordLogin(user: User, at: Date, manager: EntityManager): Promise<void> {
     await manager.getRepository(User).update({ id: user.id }, { lastLoginAt: at });
+    await this.forget(user.id);
     user.lastLoginAt = at;
   }
+}
+
+function reviveUser(json: string): User {
+  const row = JSON.parse(json) as Record<string, unknown>;
+  const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
+  return Object.assign(new User(), row, { lastLoginAt: date(row.lastLoginAt), createdAt: date(row.createdAt), updatedAt: date(row.updatedAt) });
 }
 
 const whereIdentifier = (identifier: Identifier) => (identifier.kind === 'email' ? { email: identifier.value } : { phone: identifier.value });

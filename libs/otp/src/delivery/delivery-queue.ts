@@ -10,6 +10,8 @@ export interface Transport {
   channelFor?(message: OtpMessage): string;
   /** `messageId` is the same on every attempt at one message (the idempotency key). */
   deliver(message: OtpMessage, messageId: string): Promise<void>;
+  /** Lets go of kept-open connections at shutdown. */
+  close?(): void;
 }
 
 /** A failure that retrying cannot fix (no channel for this kind of identifier, a refused address). */

@@ -20,7 +20,11 @@ export class SmtpTransport implements Transport {
   constructor(private readonly settings: SmtpSettings) {
     // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS from the start).
     const url = new URL(settings.url);
+    // A pool of kept-open connections (5, nodemailer's default): one SMTP handshake per connection
+    // rather than per code.
     this.transporter = nodemailer.createTransport({
+      pool: true,
+      maxMessages: 1000,
       host: url.hostname,
       port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
       secure: url.protocol === 'smtps:',
@@ -29,6 +33,10 @@ export class SmtpTransport implements Transport {
       greetingTimeout: settings.timeoutMs,
       socketTimeout: settings.timeoutMs,
     });
+  }
+
+  close(): void {
+    this.transporter.close();
   }
 
   async deliver(message: OtpMessage, messageId: string): Promise<void> {

@@ -91,4 +91,10 @@ export class RoutingTransport implements Transport {
     if (!transport) return Promise.reject(new PermanentDeliveryError(`no ${message.recipient.kind === 'email' ? 'email (SMTP_URL)' : 'SMS (SMS_PROVIDER)'} channel is configured`));
     return transport.deliver(message, messageId);
   }
+
+  /** Nest calls this at shutdown: the SMTP pool's idle connections would keep the process alive. */
+  onApplicationShutdown(): void {
+    this.email?.close?.();
+    this.sms?.close?.();
+  }
 }
