@@ -16,9 +16,10 @@ const log = (message: string) => console.log(JSON.stringify({ level: 30, time: n
 export function superviseWorkers(config: AppConfig): void {
   let stopping = false;
   const listening = new WeakSet<Worker>();
-  const fork = () => cluster.fork().once('listening', function (this: Worker) {
-    listening.add(this);
-  });
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.once('listening', () => listening.add(worker));
+  };
   for (let i = 0; i < config.http.workers; i++) fork();
   log(`Starting ${config.http.workers} API workers on port ${config.http.port}`);
 
