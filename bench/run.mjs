@@ -13,13 +13,14 @@
 // and the ratios to Django and to the ceiling, the service's RSS, its start-up time and the cost of
 // its metrics on /me. `--smoke` is CI's: one short run, no Django.
 //
-// Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/otp_bench, recreated each run),
-// REDIS_URL (default redis://127.0.0.1:6379/7, flushed), BENCH_SECONDS (10), BENCH_RUNS (2),
+// Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/otp_bench: DROPPED and
+// recreated each run, so never point it at data you keep), BENCH_REDIS_URL (default
+// redis://127.0.0.1:6379/7: flushed each run), BENCH_SECONDS (10), BENCH_RUNS (2),
 // BENCH_CONNECTIONS (32), BENCH_FLOW_CLIENTS (16).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
@@ -34,8 +35,9 @@ const seconds = smoke ? 2 : Number(process.env.BENCH_SECONDS ?? 10);
 const runs = smoke ? 1 : Number(process.env.BENCH_RUNS ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const flowClients = Number(process.env.BENCH_FLOW_CLIENTS ?? 16);
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/otp_bench';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7';
+// Its own, never DATABASE_URL / REDIS_URL: both are wiped at every run.
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/otp_bench';
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/7';
 const anchors = resolve('../shared/anchors');
 const ports = { service: 18090, serviceMetrics: 18091, ceiling: 18200, django: 18100 };
 const httpWorkers = Number(process.env.BENCH_HTTP_WORKERS ?? cpus().length);
