@@ -52,8 +52,7 @@ export class AccountsService {
     return this.dataSource.transaction(async (manager) => {
       const user = await this.findByUsername(username, manager);
       const changes: Partial<User> = { passwordHash, ...(options.grantAdmin ? { role: 'admin' as const } : {}) };
-      await manager.getRepository(User).update({ id: user.id }, changes);
-      await this.users.forget(user.id);
+      await this.users.update(user.id, changes, manager);
       await this.audit.record({ type: 'admin.password_set', actorId: actor.userId, targetId: user.id, ip: actor.ip, details: { via: actor.via, grantAdmin: !!options.grantAdmin } }, manager);
       return Object.assign(user, changes);
     });
@@ -71,8 +70,7 @@ export class AccountsService {
     const passwordHash = password === undefined ? null : await this.passwords.hash(password);
     const user = await this.dataSource.transaction(async (manager) => {
       const created = await this.users.create(identifier, name, manager);
-      await manager.getRepository(User).update({ id: created.id }, { role: 'admin', passwordHash });
-      await this.users.forget(created.id);
+      await this.users.update(created.id, { role: 'admin', passwordHash }, manager);
       await this.audit.record({ type: 'user.updated', actorId: actor.userId, targetId: created.id, ip: actor.ip, details: { via: actor.via, change: 'created-admin' } }, manager);
       return Object.assign(created, { role: 'admin' as const });
     });
@@ -96,8 +94,7 @@ export class AccountsService {
       if (changes.isActive !== undefined && changes.isActive !== user.isActive) next.isActive = changes.isActive;
       if (!Object.keys(next).length) return user;
       if (next.username && (await this.users.isUsernameTaken(next.username))) throw new DomainError('USERNAME_TAKEN', 'That username is taken.');
-      await manager.getRepository(User).update({ id }, next);
-      await this.users.forget(id);
+      await this.users.update(id, next, manager);
       if (next.isActive === false) await this.tokens.revokeAllSessions(id, 'blocked', manager);
       const type = next.isActive === false ? 'user.blocked' : next.isActive === true ? 'user.unblocked' : 'user.updated';
       if (type !== 'user.updated') await this.webhooks.emit(type, { user_id: id, username: next.username ?? user.username, via: actor.via }, manager);
@@ -147,8 +144,7 @@ export class AccountsService {
   private async setActive(username: string, isActive: boolean, actor: Actor): Promise<User> {
     return this.dataSource.transaction(async (manager) => {
       const user = await this.findByUsername(username, manager);
-      await manager.getRepository(User).update({ id: user.id }, { isActive });
-      await this.users.forget(user.id);
+      await this.users.update(user.id, { isActive }, manager);
       if (!isActive) await this.tokens.revokeAllSessions(user.id, 'blocked', manager);
       await this.webhooks.emit(isActive ? 'user.unblocked' : 'user.blocked', { user_id: user.id, username: user.username, via: actor.via }, manager);
       await this.audit.record({ type: isActive ? 'user.unblocked' : 'user.blocked', actorId: actor.userId, targetId: user.id, ip: actor.ip, details: { via: actor.via } }, manager);

@@ -102,8 +102,7 @@ export class TokensService {
    */
   async revokeAllSessions(userId: string, reason = 'logout-all', manager?: EntityManager): Promise<void> {
     const revoke = async (m: EntityManager) => {
-      await m.getRepository(User).increment({ id: userId }, 'sessionVersion', 1);
-      await this.users.forget(userId);
+      await this.users.bumpSessionVersion(userId, m);
       await m.getRepository(RefreshToken).update({ userId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
       await this.webhooks.emit('session.revoked', { user_id: userId, session: 'all', reason }, m);
     };

@@ -6,7 +6,7 @@ import { RedisConnection } from '#redis';
 import type { Identifier } from './identifier.js';
 import { User } from './user.entity.js';
 
-/** While present, nobody caches the row: it changed moments ago (see {@link UsersService.forget}). */
+/** While present, nobody caches the row: it changed moments ago (see {@link UsersService.update}). */
 const CHANGED = 'changed';
 const cacheKey = (id: string) => `user:{${id}}`;
 
@@ -44,13 +44,25 @@ export class UsersService {
   }
 
   /**
-   * Call from every write to a user, in its transaction: replaces the cached row with a marker for
-   * USER_CACHE_SECONDS, so neither this instance nor any other caches the row again until the change
-   * is long committed, not even a read that raced it. Fails (503) when Redis is unreachable, and with
-   * it the change, so a block can never leave a stale row behind.
+   * Every change to a user row goes through here (or {@link bumpSessionVersion}), in the caller's
+   * transaction: the update, then the cached row replaced by a marker for USER_CACHE_SECONDS, so
+   * neither this instance nor any other caches the row again until the change is long committed, not
+   * even a read that raced it. Fails (503) when Redis is unreachable, and with it the change, so a
+   * block can never leave a stale row behind.
    */
-  async forget(id: string): Promise<void> {
+  async update(id: string, changes: Partial<Pick<User, 'username' | 'role' | 'isActive' | 'passwordHash' | 'lastLoginAt'>>, manager: EntityManager): Promise<void> {
+    await manager.getRepository(User).update({ id }, changes);
+    await this.forget(id);
+  }
+
+  private async forget(id: string): Promise<void> {
     if (this.cacheSeconds) await this.redis!.run((client) => client.set(cacheKey(id), CHANGED, { EX: this.cacheSeconds }));
+  }
+
+  /** Logout everywhere: every access token issued before now carries an older `sv` and is refused. */
+  async bumpSessionVersion(id: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(User).increment({ id }, 'sessionVersion', 1);
+    await this.forget(id);
   }
 
   findByIdentifier(identifier: Identifier, manager?: EntityManager): Promise<User | null> {
@@ -86,8 +98,7 @@ export class UsersService {
   }
 
   async recordLogin(user: User, at: Date, manager: EntityManager): Promise<void> {
-    await manager.getRepository(User).update({ id: user.id }, { lastLoginAt: at });
-    await this.forget(user.id);
+    await this.update(user.id, { lastLoginAt: at }, manager);
     user.lastLoginAt = at;
   }
 }
