@@ -31,28 +31,26 @@ class RedisSessionStore extends session.Store {
   }
 
   set(id: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
-    this.redis.run((client) => client.set(sessionKey(id), JSON.stringify(data), { EX: this.ttlSeconds })).then(
-      () => callback?.(),
-      (error: unknown) => callback?.(error),
-    );
+    settle(this.redis.run((client) => client.set(sessionKey(id), JSON.stringify(data), { EX: this.ttlSeconds })), callback);
   }
 
   destroy(id: string, callback?: (error?: unknown) => void): void {
-    this.redis.run((client) => client.del(sessionKey(id))).then(
-      () => callback?.(),
-      (error: unknown) => callback?.(error),
-    );
+    settle(this.redis.run((client) => client.del(sessionKey(id))), callback);
   }
 
   override touch(id: string, _data: session.SessionData, callback?: (error?: unknown) => void): void {
-    this.redis.run((client) => client.expire(sessionKey(id), this.ttlSeconds)).then(
-      () => callback?.(),
-      (error: unknown) => callback?.(error),
-    );
+    settle(this.redis.run((client) => client.expire(sessionKey(id), this.ttlSeconds)), callback);
   }
 }
 
 const sessionKey = (id: string) => `admin:session:${id}`;
+
+/** express-session's callback style: nothing on success, the error otherwise. */
+const settle = (work: Promise<unknown>, callback?: (error?: unknown) => void) =>
+  void work.then(
+    () => callback?.(),
+    (error: unknown) => callback?.(error),
+  );
 
 class InProcessSessionStore extends session.Store {
   private readonly sessions = new Map<string, { data: session.SessionData; expiresAt: number }>();
