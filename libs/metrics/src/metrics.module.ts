@@ -55,7 +55,7 @@ class ClusterWorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
     // Constructing one is what makes prom-client answer the supervisor's requests in a worker.
     new AggregatorRegistry();
     AggregatorRegistry.setRegistries([this.metrics.registry]);
-    this.timer = setInterval(() => void this.metrics.render(), 5000).unref();
+    this.timer = setInterval(() => void this.metrics.refreshWatched(), 5000).unref();
   }
 
   onApplicationShutdown(): void {

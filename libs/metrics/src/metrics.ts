@@ -61,9 +61,14 @@ export class Metrics {
     this.watchers.push(update);
   }
 
-  /** The text format; a watcher that fails (Redis down) leaves its gauges as they were. */
-  async render(): Promise<string> {
+  /** Runs the watchers; one that fails (Redis down) leaves its gauges as they were. */
+  async refreshWatched(): Promise<void> {
     await Promise.allSettled(this.watchers.map(async (update) => update()));
+  }
+
+  /** The text format, watched gauges refreshed first. */
+  async render(): Promise<string> {
+    await this.refreshWatched();
     return this.registry.metrics();
   }
 
