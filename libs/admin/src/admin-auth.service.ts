@@ -1,5 +1,4 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ForbiddenError } from 'adminjs';
 import { DataSource } from 'typeorm';
 import { AuditService } from '#audit';
 import { Clock } from '#common';
@@ -66,10 +65,10 @@ export class AdminAuthService {
    * Checked before every panel action: a session outlives nothing. An admin who has been blocked
    * or demoted since signing in is refused at once, not when the session expires.
    */
-  async assertStillAdmin(currentAdmin: { id?: unknown } | undefined): Promise<void> {
+  async isStillAdmin(currentAdmin: { id?: unknown } | undefined): Promise<boolean> {
     const id = typeof currentAdmin?.id === 'string' ? currentAdmin.id : undefined;
     const user = id ? await this.dataSource.getRepository(User).findOneBy({ id }) : null;
-    if (!user || !user.isActive || user.role !== 'admin') throw new ForbiddenError('Your admin access has ended; sign in again.');
+    return !!user && user.isActive && user.role === 'admin';
   }
 
   private findByLogin(login: string): Promise<User | null> {

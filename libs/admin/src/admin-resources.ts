@@ -1,4 +1,4 @@
-import type { ActionContext, ActionRequest, ResourceWithOptions } from 'adminjs';
+import { ForbiddenError, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs';
 import { AuditEvent } from '#audit';
 import { RefreshToken } from '#auth-tokens';
 import { DomainError } from '#common';
@@ -248,7 +248,7 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
   ];
   // Every action, built-in or ours, first checks that the signed-in admin is still an active admin.
   const stillAdmin = async (request: ActionRequest, context: ActionContext) => {
-    await auth.assertStillAdmin(context.currentAdmin);
+    await assertStillAdmin(auth, context.currentAdmin);
     return request;
   };
   for (const { options } of resources) {
@@ -258,4 +258,9 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
     }
   }
   return resources;
+}
+
+/** AdminJS refuses the action (and the panel says why) once the signed-in account is no admin. */
+export async function assertStillAdmin(auth: AdminAuthService, currentAdmin: { id?: unknown } | undefined): Promise<void> {
+  if (!(await auth.isStillAdmin(currentAdmin))) throw new ForbiddenError('Your admin access has ended; sign in again.');
 }

@@ -36,6 +36,7 @@ export const ErrorCodes = {
   DATABASE_UNAVAILABLE: 503,
   REDIS_UNAVAILABLE: 503,
   NOT_READY: 503,
+  ADMIN_PANEL_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
