@@ -48,11 +48,11 @@ const tag = `${Date.now().toString(36)}${process.pid}`;
 const secret = () => randomBytes(32).toString('base64');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(url, child, timeoutMs = 30_000) {
+async function waitFor(url, child, timeoutMs = 30_000, accept = (res) => res.ok) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (await fetch(url).then(accept, () => false)) return;
     await sleep(10);
   }
   throw new Error(`${url} did not answer in ${timeoutMs} ms`);
@@ -116,7 +116,10 @@ async function startService(mailbox, extraEnv = {}) {
     METRICS_PORT: String(ports.serviceMetrics),
     ...extraEnv,
   };
-  const worker = spawn(process.execPath, ['dist/apps/worker/src/main.js'], { env: { ...env, LOG_LEVEL: 'warn', METRICS_PORT: String(ports.serviceMetrics + 1) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const worker = spawn(process.execPath, ['dist/apps/worker/src/main.js'], { env: { ...env, LOG_LEVEL: 'warn', METRICS_ENABLED: 'true', METRICS_PORT: String(ports.serviceMetrics + 1) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The worker is up first (its metrics port answers), so the API's start-up is timed on its own
+  // rather than sharing this 2-core machine with the worker's start-up.
+  await waitFor(`http://127.0.0.1:${ports.serviceMetrics + 1}/metrics`, worker, 30_000, () => true);
   const started = performance.now();
   const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${ports.service}`;

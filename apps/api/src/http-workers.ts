@@ -1,8 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
-import { AggregatorRegistry } from 'prom-client';
 import type { AppConfig } from '#config';
-import { metricsPortListener } from '#metrics';
 
 const log = (message: string) => console.log(JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, context: 'Workers', msg: message }));
 
@@ -13,7 +11,7 @@ const log = (message: string) => console.log(JSON.stringify({ level: 30, time: n
  * shutdown), and this process exits when they all have. With metrics on, it serves the workers'
  * summed registries on METRICS_PORT (the same token rule as /metrics).
  */
-export function superviseWorkers(config: AppConfig): void {
+export async function superviseWorkers(config: AppConfig): Promise<void> {
   let stopping = false;
   const listening = new WeakSet<Worker>();
   const fork = () => {
@@ -53,6 +51,8 @@ export function superviseWorkers(config: AppConfig): void {
 
   const { enabled, port, token } = config.metrics;
   if (!enabled || port === undefined) return;
+  // Loaded after the workers are forked, so their start does not wait for it.
+  const [{ AggregatorRegistry }, { metricsPortListener }] = await Promise.all([import('prom-client'), import('#metrics')]);
   // The workers' registries summed, served with the one token rule and error shape of /metrics.
   const registry = new AggregatorRegistry();
   createServer(metricsPortListener({ render: () => registry.clusterMetrics(), contentType: registry.contentType }, token)).listen(port, config.http.host, () => log(`Serving the workers' summed /metrics on port ${port}`));

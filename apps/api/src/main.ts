@@ -16,7 +16,7 @@ const config = configOrExit();
 if (config.http.workers > 1 && cluster.isPrimary) {
   // The supervisor loads no application code: it forks, restarts, and relays signals and metrics.
   const { superviseWorkers } = await import('./http-workers.js');
-  superviseWorkers(config);
+  await superviseWorkers(config);
 } else {
   const [{ serve }, { DataDirInUseError }, { KeyDecryptionError }] = await Promise.all([import('./server.js'), import('#database'), import('#signing-keys')]);
   await serve(config, { worker: cluster.isWorker }).catch((error: unknown) => {
