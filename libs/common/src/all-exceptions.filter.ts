@@ -1,6 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { DependencyUnavailableError, DomainError } from './domain-error.js';
+import { DependencyUnavailableError, DomainError, errorBody } from './domain-error.js';
 import { isDatabaseUnavailable, isMalformedValue } from './dependency-errors.js';
 import type { ErrorCode } from './error-codes.js';
 import type { ErrorResponseDto } from './error-response.dto.js';
@@ -21,17 +21,6 @@ const CODE_FOR_STATUS: Partial<Record<number, ErrorCode>> = {
  * Turns anything thrown while serving a request into `{statusCode, error, message, code}`.
  * Unknown errors become a logged 500 with no detail in the body: no stack, no SQL.
  */
-/** The one error shape, for a DomainError; also written by the handlers that run outside Nest's routes. */
-export function errorBody(error: DomainError): ErrorResponseDto {
-  return {
-    statusCode: error.status,
-    error: HttpStatus[error.status]?.toString().split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' ') ?? 'Error',
-    message: error.message,
-    code: error.code,
-    ...(error.details?.length ? { details: error.details } : {}),
-  };
-}
-
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');

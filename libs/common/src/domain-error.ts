@@ -1,4 +1,6 @@
+import { STATUS_CODES } from 'node:http';
 import { ErrorCodes, type ErrorCode } from './error-codes.js';
+import type { ErrorResponseDto } from './error-response.dto.js';
 
 /**
  * What services throw. It names a rule that was broken, not an HTTP status: the exception filter
@@ -26,4 +28,18 @@ export class DependencyUnavailableError extends DomainError {
     super(dependency === 'database' ? 'DATABASE_UNAVAILABLE' : 'REDIS_UNAVAILABLE', `${dependency === 'database' ? 'The database' : 'Redis'} is unavailable; try again shortly.`, 2);
     this.cause = cause;
   }
+}
+
+/**
+ * The one error shape, for a DomainError; also written by the handlers that run outside Nest's
+ * routes (the metrics port, the admin panel's mount). Free of Nest, so those stay light to load.
+ */
+export function errorBody(error: DomainError): ErrorResponseDto {
+  return {
+    statusCode: error.status,
+    error: STATUS_CODES[error.status] ?? 'Error',
+    message: error.message,
+    code: error.code,
+    ...(error.details?.length ? { details: error.details } : {}),
+  };
 }

@@ -1,8 +1,8 @@
-export { AllExceptionsFilter, errorBody } from './all-exceptions.filter.js';
+export { AllExceptionsFilter } from './all-exceptions.filter.js';
 export { routeTemplate } from './route-template.js';
 export { Clock, SystemClock } from './clock.js';
 export { isDatabaseUnavailable, isSchemaMissing, uniqueViolation } from './dependency-errors.js';
-export { DependencyUnavailableError, DomainError } from './domain-error.js';
+export { DependencyUnavailableError, DomainError, errorBody } from './domain-error.js';
 export { ErrorCodes, type ErrorCode } from './error-codes.js';
 export { ErrorResponseDto } from './error-response.dto.js';
 export { createValidationPipe } from './validation.pipe.js';

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, errorBody, routeTemplate } from '#common';
+// Not '#common': the HTTP workers' supervisor serves this listener and loads nothing else of the app.
+import { DomainError, errorBody } from '../../common/src/domain-error.js';
+import { routeTemplate } from '../../common/src/route-template.js';
 import type { Metrics } from './metrics.js';
 
 /** The one error shape on a bare node:http response (the separate metrics port has no Nest filter). */
