@@ -209,6 +209,12 @@ try {
     const noMetrics = await load({ url: `${service.base}/api/auth/me`, headers: { authorization: `Bearer ${login.access}` }, connections, seconds });
     await service.stop();
 
+    // Start-up of one API process alone (HTTP_WORKERS=1; the schema is in place by now), beside the
+    // figure for all the workers below.
+    const single = await startService(mailbox, { HTTP_WORKERS: '1' });
+    extra.startupSingleMs = single.startupMs;
+    await single.stop();
+
     service = await startService(mailbox);
     extra.startupMs = service.startupMs;
     extra.adminBundle = service.adminBundle;
@@ -240,7 +246,7 @@ try {
     console.log(`\nRun ${run} of ${runs}: ${new Date().toISOString()}, node ${process.version}, ${loadTool} ${connections} connections, ${seconds} s per endpoint`);
     // A run that used up its codes before its time ("ran out") gives a lower bound: ≥ req/s.
     console.table(rows.map(({ target, benchmark, rps, p50, p99, failed, ranOut, ...rest }) => ({ target, benchmark, 'req/s': ranOut ? `≥ ${rps}` : rps, 'p50 ms': p50, 'p99 ms': p99, failed, ...rest })));
-    console.log(`service (${httpWorkers} HTTP workers): start-up to first answer ${extra.startupMs} ms (admin bundle: HTTP ${extra.adminBundle}); RSS after the runs: supervisor ${extra.rssMb.supervisor} MB, workers ${extra.rssMb.workers.join(' + ')} MB`);
+    console.log(`service (${httpWorkers} HTTP workers): start-up to first answer ${extra.startupMs} ms (one process alone: ${extra.startupSingleMs} ms; admin bundle: HTTP ${extra.adminBundle}); RSS after the runs: supervisor ${extra.rssMb.supervisor} MB, workers ${extra.rssMb.workers.join(' + ')} MB`);
     console.log(`metrics on /me: ${extra.metricsCostOnMe.off} req/s off, ${extra.metricsCostOnMe.on} req/s on (${extra.metricsCostOnMe.costPercent} % cost; p99 ${extra.metricsCostOnMe.p99Off} → ${extra.metricsCostOnMe.p99On} ms)`);
     results.push({ run, rows, ...extra });
   }
