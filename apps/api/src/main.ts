@@ -1,5 +1,7 @@
 import cluster from 'node:cluster';
-import { ConfigError, loadConfig, type AppConfig } from '#config';
+// Not '#config': its Nest module would load @nestjs/common into the HTTP workers' supervisor, which
+// needs only the validated settings (the same module instance the app gets through '#config').
+import { ConfigError, loadConfig, type AppConfig } from '../../../libs/config/src/app-config.js';
 
 /** Validates the environment before anything opens a connection; prints the list, not a stack. */
 function configOrExit(): AppConfig {
