@@ -1,17 +1,28 @@
+/** One request to a seed-API implementation; its JSON answer, or an error for anything not 2xx. */
+export async function json(base, method, path, body, token) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await res.json().catch(() => ({}));
+  if (res.status >= 300) throw new Error(`${method} ${base}${path}: ${res.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+/** Sign-up as the seed does it (request, verify, register); the session's access token. */
+export async function signUp(base, identifier, username, codeOf) {
+  await json(base, 'POST', '/api/auth/otp/request', { identifier, purpose: 'REGISTER' });
+  const { verification_token } = await json(base, 'POST', '/api/auth/otp/verify', { identifier, otp: await codeOf(identifier, 'REGISTER'), purpose: 'REGISTER' });
+  const session = await json(base, 'POST', '/api/auth/register', { identifier, username, verification_token });
+  return session.access ?? session.tokens?.access;
+}
+
 // Complete flows of the seed (request, verify, register, request, verify, login, me) from
 // `clients` concurrent clients for `seconds`; codes come from `codeOf(identifier, purpose)`.
 export async function runFlows({ base, clients, seconds, codeOf }) {
   const tag = `${Date.now().toString(36)}${process.pid}`;
-  const call = async (method, path, body, token) => {
-    const res = await fetch(base + path, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await res.json().catch(() => ({}));
-    if (res.status >= 300) throw new Error(`${method} ${path} ${res.status}`);
-    return data;
-  };
+  const call = (method, path, body, token) => json(base, method, path, body, token);
   let flows = 0;
   let errors = 0;
   const latencies = [];
@@ -23,11 +34,9 @@ export async function runFlows({ base, clients, seconds, codeOf }) {
         const identifier = `f${tag}w${w}n${i}@example.com`;
         const t0 = performance.now();
         try {
-          await call('POST', '/api/auth/otp/request', { identifier, purpose: 'REGISTER' });
-          let v = await call('POST', '/api/auth/otp/verify', { identifier, otp: await codeOf(identifier, 'REGISTER'), purpose: 'REGISTER' });
-          await call('POST', '/api/auth/register', { identifier, username: `u${tag}w${w}n${i}`.slice(0, 30), verification_token: v.verification_token });
+          await signUp(base, identifier, `u${tag}w${w}n${i}`.slice(0, 30), codeOf);
           await call('POST', '/api/auth/otp/request', { identifier, purpose: 'LOGIN' });
-          v = await call('POST', '/api/auth/otp/verify', { identifier, otp: await codeOf(identifier, 'LOGIN'), purpose: 'LOGIN' });
+          const v = await call('POST', '/api/auth/otp/verify', { identifier, otp: await codeOf(identifier, 'LOGIN'), purpose: 'LOGIN' });
           const session = await call('POST', '/api/auth/login', { identifier, verification_token: v.verification_token });
           await call('GET', '/api/auth/me', null, session.access);
           flows++;

@@ -24,7 +24,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { runFlows } from './flow.mjs';
+import { json, runFlows, signUp } from './flow.mjs';
 import { load, loadTool } from './load.mjs';
 import { startMailCatcher } from './mail-catcher.mjs';
 
@@ -62,17 +62,6 @@ const rssOf = (pid) => {
   const mb = (args) => spawnSync('ps', ['-o', 'rss=', ...args]).stdout.toString().trim().split('\n').filter(Boolean).map((kb) => Math.round(Number(kb) / 1024));
   return { supervisor: mb(['-p', String(pid)])[0], workers: mb(['--ppid', String(pid)]) };
 };
-
-async function json(base, method, path, body, token) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.json().catch(() => ({}));
-  if (res.status >= 300) throw new Error(`${method} ${base}${path}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
 
 /** Fresh bench database and Redis database: migrations from zero, nothing from a previous run. */
 async function resetBackends() {
@@ -160,10 +149,7 @@ async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun }) {
 
   // One signed-in user for /me.
   const email = newEmail(`me${name}`, 0);
-  await json(base, 'POST', '/api/auth/otp/request', { identifier: email, purpose: 'REGISTER' });
-  const { verification_token } = await json(base, 'POST', '/api/auth/otp/verify', { identifier: email, otp: await codeOf(email, 'REGISTER'), purpose: 'REGISTER' });
-  const session = await json(base, 'POST', '/api/auth/register', { identifier: email, username: `m${name.slice(0, 1)}${tag}${run}`.slice(0, 30), verification_token });
-  const access = session.access ?? session.tokens?.access;
+  const access = await signUp(base, email, `m${name.slice(0, 1)}${tag}${run}`.slice(0, 30), codeOf);
   row('GET /api/auth/me', await load({ url: `${base}/api/auth/me`, headers: { authorization: `Bearer ${access}` }, connections, seconds }));
 
   // Correct verifies need live codes: request a pool first (delivered like any code), then verify each once.
@@ -200,13 +186,8 @@ try {
     // The service: /me with metrics off first (the cost of metrics), then everything with them on.
     await resetBackends();
     let service = await startService(mailbox, { METRICS_ENABLED: 'false' });
-    const login = await (async () => {
-      const email = `nometrics${tag}r${run}@example.com`;
-      await json(service.base, 'POST', '/api/auth/otp/request', { identifier: email, purpose: 'REGISTER' });
-      const { verification_token } = await json(service.base, 'POST', '/api/auth/otp/verify', { identifier: email, otp: await mailbox.codeFor(email, 'REGISTER'), purpose: 'REGISTER' });
-      return json(service.base, 'POST', '/api/auth/register', { identifier: email, username: `nm${tag}${run}`.slice(0, 30), verification_token });
-    })();
-    const noMetrics = await load({ url: `${service.base}/api/auth/me`, headers: { authorization: `Bearer ${login.access}` }, connections, seconds });
+    const access = await signUp(service.base, `nometrics${tag}r${run}@example.com`, `nm${tag}${run}`.slice(0, 30), mailbox.codeFor);
+    const noMetrics = await load({ url: `${service.base}/api/auth/me`, headers: { authorization: `Bearer ${access}` }, connections, seconds });
     await service.stop();
 
     // Start-up of one API process alone (HTTP_WORKERS=1; the schema is in place by now), beside the
