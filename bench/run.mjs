@@ -110,7 +110,7 @@ async function startService(mailbox, extraEnv = {}) {
   // rather than sharing this 2-core machine with the worker's start-up.
   await waitFor(`http://127.0.0.1:${ports.serviceMetrics + 1}/metrics`, worker, 30_000, () => true);
   const started = performance.now();
-  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['dist/server/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${ports.service}`;
   await waitFor(`${base}/health`, child);
   const startupMs = Math.round(performance.now() - started);

@@ -51,7 +51,7 @@ startRedis();
 await waitFor(redisAnswers, 'redis-server');
 
 const servers = ports.map((port) =>
-  spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+  spawn(process.execPath, ['dist/server/main.js'], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'development', // the development channel: the soak reads codes from /api/dev/otp

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cliMain = `${root}dist/apps/cli/src/main.js`;
-const apiMain = `${root}dist/apps/api/src/main.js`;
+// The bundle npm start and the Docker image run (scripts/bundle-server.mjs).
+const apiMain = `${root}dist/server/main.js`;
 const workerMain = `${root}dist/apps/worker/src/main.js`;
 
 /** A loopback port nothing listens on right now. */

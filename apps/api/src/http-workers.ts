@@ -52,8 +52,9 @@ export async function superviseWorkers(config: AppConfig): Promise<void> {
   const { enabled, port, token } = config.metrics;
   if (!enabled || port === undefined) return;
   // Loaded after the workers are forked, so their start does not wait for it.
-  const [{ AggregatorRegistry }, { metricsPortListener }] = await Promise.all([import('prom-client'), import('../../../libs/metrics/src/metrics-http.js')]);
+  // prom-client is CommonJS: its exports are read from `default`, which both Node and the bundle give.
+  const [{ default: promClient }, { metricsPortListener }] = await Promise.all([import('prom-client'), import('../../../libs/metrics/src/metrics-http.js')]);
   // The workers' registries summed, served with the one token rule and error shape of /metrics.
-  const registry = new AggregatorRegistry();
+  const registry = new promClient.AggregatorRegistry();
   createServer(metricsPortListener({ render: () => registry.clusterMetrics(), contentType: registry.contentType }, token)).listen(port, config.http.host, () => log(`Serving the workers' summed /metrics on port ${port}`));
 }

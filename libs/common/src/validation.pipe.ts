@@ -1,4 +1,6 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import * as classTransformer from 'class-transformer';
+import * as classValidator from 'class-validator';
 import { DomainError } from './domain-error.js';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
@@ -11,6 +13,10 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
 /** DTOs validate at the edge, once: unknown fields are refused, not silently dropped. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
+    // Given, not left for Nest to import(): in the bundled server (scripts/bundle-server.mjs) that
+    // import() would see only the packages' `default` export.
+    validatorPackage: classValidator,
+    transformerPackage: classTransformer,
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
