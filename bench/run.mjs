@@ -1,5 +1,6 @@
-// `npm run bench [-- --vs-django] [-- --smoke]`: the side-by-side benchmark. A benchmark, not a
-// test: it prints figures and asserts nothing.
+// `npm run bench [-- --vs-django] [-- --smoke] [-- --memory]`: the side-by-side benchmark. A
+// benchmark, not a test: it prints figures and asserts nothing. `--memory` runs only the service,
+// with flows for BENCH_MEMORY_SECONDS (300), and prints each process's RSS every 30 s.
 //
 // It starts, one after another on this machine:
 //   - the built service in production mode (NODE_ENV=production, logs at info, metrics on) on real
@@ -30,6 +31,7 @@ import { startMailCatcher } from './mail-catcher.mjs';
 
 const args = new Set(process.argv.slice(2));
 const smoke = args.has('--smoke');
+const memoryCurve = args.has('--memory');
 const vsDjango = args.has('--vs-django') && !smoke;
 const seconds = smoke ? 2 : Number(process.env.BENCH_SECONDS ?? 10);
 const runs = smoke ? 1 : Number(process.env.BENCH_RUNS ?? 2);
@@ -110,7 +112,8 @@ async function startService(mailbox, extraEnv = {}) {
   // rather than sharing this 2-core machine with the worker's start-up.
   await waitFor(`http://127.0.0.1:${ports.serviceMetrics + 1}/metrics`, worker, 30_000, () => true);
   const started = performance.now();
-  const child = spawn(process.execPath, ['dist/server/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // As `npm run start:prod` and the Docker image run it, with their heap limit.
+  const child = spawn(process.execPath, ['--max-old-space-size=512', 'dist/server/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${ports.service}`;
   await waitFor(`${base}/health`, child);
   const startupMs = Math.round(performance.now() - started);
@@ -173,11 +176,35 @@ async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun }) {
   return rows;
 }
 
+/** Flows without pause for minutes, RSS sampled after every 30 s of them: is there growth? */
+async function memoryRun() {
+  const total = Number(process.env.BENCH_MEMORY_SECONDS ?? 300);
+  await resetBackends();
+  const service = await startService(mailbox);
+  const started = performance.now();
+  const samples = [{ seconds: 0, flowsPerSecond: null, errors: 0, ...rssOf(service.child.pid) }];
+  console.log(`memory: ${flowClients} clients of flows for ${total} s, ${httpWorkers} HTTP workers; RSS in MB`);
+  console.log(`  0 s: supervisor ${samples[0].supervisor}, workers ${samples[0].workers.join(' + ')} (fresh)`);
+  while (performance.now() - started < total * 1000) {
+    const flows = await runFlows({ base: service.base, clients: flowClients, seconds: 30, codeOf: mailbox.codeFor });
+    const sample = { seconds: Math.round((performance.now() - started) / 1000), flowsPerSecond: flows.flowsPerSecond, errors: flows.errors, ...rssOf(service.child.pid) };
+    samples.push(sample);
+    console.log(`  ${sample.seconds} s: supervisor ${sample.supervisor}, workers ${sample.workers.join(' + ')} (${sample.flowsPerSecond} flows/s, ${sample.errors} failed)`);
+  }
+  await service.stop();
+  mkdirSync('artifacts', { recursive: true });
+  writeFileSync('artifacts/bench-memory.json', JSON.stringify({ httpWorkers, date: new Date().toISOString(), clients: flowClients, samples }, null, 2));
+}
+
 const keys = { encryption: secret(), otp: secret(), admin: secret(), metrics: secret() };
 const results = [];
 const mailbox = await startMailCatcher();
 let django;
 try {
+  if (memoryCurve) {
+    await memoryRun();
+    process.exit(0);
+  }
   if (vsDjango) django = startDjango();
   for (let run = 1; run <= runs; run++) {
     const rows = [];
