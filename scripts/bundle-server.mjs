@@ -6,6 +6,7 @@
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { runtimeAssetFolders } from './runtime-assets.mjs';
 
 const out = 'dist/server';
 
@@ -77,14 +78,10 @@ await build({
 });
 
 // Files the code reads next to itself (new URL('./lua/…', import.meta.url)): beside the bundle now.
-for (const lib of readdirSync('libs')) {
-  for (const folder of ['lua', 'components']) {
-    const source = join('dist/libs', lib, 'src', folder);
-    if (!existsSync(source)) continue;
-    for (const file of readdirSync(source)) {
-      if (existsSync(join(out, folder, file))) throw new Error(`${folder}/${file} exists in two libraries: the bundle can hold only one`);
-    }
-    cpSync(source, join(out, folder), { recursive: true });
+for (const { folder, path } of runtimeAssetFolders('dist/libs')) {
+  for (const file of readdirSync(path)) {
+    if (existsSync(join(out, folder, file))) throw new Error(`${folder}/${file} exists in two libraries: the bundle can hold only one`);
   }
+  cpSync(path, join(out, folder), { recursive: true });
 }
 console.log(`API server bundled into ${out}/`);
