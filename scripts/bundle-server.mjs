@@ -31,6 +31,9 @@ const external = [
   '@nestjs/microservices/*',
   '@nestjs/websockets',
   '@nestjs/websockets/*',
+  // Nest's default adapter; the API runs on Fastify (configure-app.ts).
+  '@nestjs/platform-express',
+  // Fastify's plugins (CORS, static files for /docs, middie) are loaded by Nest with import() when used.
   '@fastify/*',
   'class-transformer/storage',
   'pg-native',

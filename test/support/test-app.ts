@@ -1,18 +1,18 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppConfig, loadConfig } from '#config';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { DELIVERY_QUEUE, DevDeliveryChannel, DeliveryChannel, OtpService, type OtpPurpose } from '#otp';
 import { AppModule } from '../../apps/api/src/app.module.js';
-import { answerUnknownRoutes, configureApp } from '../../apps/api/src/configure-app.js';
+import { configureApp, createHttpAdapter } from '../../apps/api/src/configure-app.js';
 import { TEST_KEYS_ENCRYPTION_KEY } from './cli.js';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   http: () => ReturnType<typeof request>;
   /** The last code the development channel sent for this purpose and identifier. */
@@ -44,10 +44,10 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     ...env,
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config, { adminPanel: false, shareEmbeddedDatabase: false, rateLimits: false })] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bodyParser: false, logger: ['error'] });
   configureApp(app);
   await app.init();
-  answerUnknownRoutes(app);
+  await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer();
   const outbox = app.get(DeliveryChannel) as DevDeliveryChannel;
   const otp = app.get(OtpService);

@@ -1,59 +1,61 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import { ADMIN_ROOT, configureAdminHeaders } from '#admin';
-import { AllExceptionsFilter, DomainError, ROOT_LOGGER, createValidationPipe, errorBody, requestIdMiddleware, requestLogMiddleware } from '#common';
+import { AllExceptionsFilter, DomainError, ROOT_LOGGER, bindRequestContext, createValidationPipe, errorBody, logRequests, requestIdGenerator, toDomainError, trustedProxy } from '#common';
 import { AppConfig } from '#config';
-import { Metrics, httpMetrics, metricsHandler } from '#metrics';
+import { Metrics, metricsHandler, recordHttpMetrics } from '#metrics';
 
 /**
- * After init, behind every route: Nest answers unknown paths under /api itself, and this gives the
- * rest (`/nothing-here`) the same JSON error shape instead of Express's HTML page.
+ * The HTTP server under Nest: Fastify, which serves this API's routes at several times Express's
+ * rate (README: "Architecture"); the admin panel keeps an Express app of its own (#admin).
  */
-export function answerUnknownRoutes(app: NestExpressApplication): void {
-  (app.getHttpAdapter().getInstance() as Express).use((_req: Request, res: Response) => {
-    res.status(404).json(errorBody(new DomainError('NOT_FOUND', 'No such route.')));
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: trustedProxy(config.http.trustProxy),
+    genReqId: requestIdGenerator(config.http.trustProxy),
+    // As Express routed: `/api/auth/me/` is `/api/auth/me`.
+    routerOptions: { ignoreTrailingSlash: true },
+    // What Fastify refuses before any route runs (a malformed URL), in the one error shape.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const domainError = toDomainError(error);
+      void reply.code(domainError.status).send(errorBody(domainError));
+    },
   });
 }
 
 /**
  * Everything about the HTTP pipeline, in one place so the server and the e2e tests run the same
- * one: request ids, metrics, body limit, security headers, CORS, validation, the error filter and Swagger.
+ * one: request ids, logs, metrics, JSON bodies, security headers, CORS, validation, the error filter
+ * and Swagger. Body limit and trusted proxies are the server's options (createHttpAdapter).
  */
-export function configureApp(app: NestExpressApplication): void {
+export function configureApp(app: NestFastifyApplication): void {
   const config = app.get(AppConfig);
-  app.set('trust proxy', config.http.trustProxy);
-  app.use(requestIdMiddleware);
-  app.use(requestLogMiddleware(app.get(ROOT_LOGGER)));
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  bindRequestContext(fastify);
+  logRequests(fastify, app.get(ROOT_LOGGER));
   if (config.metrics.enabled) {
     const metrics = app.get(Metrics);
-    app.use(httpMetrics(metrics));
+    recordHttpMetrics(fastify, metrics);
     // On the API's port unless METRICS_PORT gives it one of its own (then it is 404 here).
     if (config.metrics.port === undefined) {
       const serveMetrics = metricsHandler(metrics, config.metrics.token);
-      (app.getHttpAdapter().getInstance() as Express).get('/metrics', (req: Request, res: Response) => serveMetrics(req, res));
+      fastify.get('/metrics', (request, reply) => {
+        reply.hijack();
+        serveMetrics(request.raw, reply.raw);
+      });
     }
   }
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
-  // AdminJS's pages need inline scripts and styles; everything else gets helmet's strict defaults.
-  // Styles and fonts stay same-origin: AdminJS's templates link a Google font, which the browser
-  // then never fetches (system fonts are used).
-  const apiHeaders = helmet();
-  const adminHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        'script-src': ["'self'", "'unsafe-inline'"],
-        'style-src': ["'self'", "'unsafe-inline'"],
-        'font-src': ["'self'", 'data:'],
-        'img-src': ["'self'", 'data:'],
-      },
-    },
+  refuseMalformedJson(fastify);
+  // helmet's strict defaults, the same on every response, so worked out once. On the raw response:
+  // the admin panel and /metrics answer on it themselves (and the panel sets its own policy).
+  const securityHeaders = headersSetBy(helmet());
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
+    done();
   });
-  app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith(ADMIN_ROOT) ? adminHeaders : apiHeaders)(req, res, next));
-  // AdminJS's router runs ahead of the line above; its loader puts these headers in front of it.
-  configureAdminHeaders(adminHeaders);
-  app.disable('x-powered-by');
   if (config.http.corsOrigins.length) app.enableCors({ origin: config.http.corsOrigins, credentials: false });
   app.setGlobalPrefix('api', { exclude: ['health', 'health/ready', '.well-known/jwks.json'] });
   app.useGlobalPipes(createValidationPipe());
@@ -71,4 +73,24 @@ export function configureApp(app: NestExpressApplication): void {
         .build(),
     );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+}
+
+/** JSON bodies parsed as Fastify parses them (prototype poisoning refused); what is not JSON is MALFORMED_JSON. */
+function refuseMalformedJson(fastify: FastifyInstance): void {
+  const parse = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parse(request, body as string, (error: Error | null, value?: unknown) => {
+      if (error) done(new DomainError('MALFORMED_JSON', 'The request body is not valid JSON.'), undefined);
+      else done(null, value);
+    });
+  });
+}
+
+/** The headers a helmet middleware sets: they depend on nothing in the request. */
+function headersSetBy(middleware: (request: IncomingMessage, response: ServerResponse, next: () => void) => void): [string, string][] {
+  const headers = new Map<string, string>();
+  const recorder = { setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), String(value)), removeHeader: (name: string) => headers.delete(name.toLowerCase()) };
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return [...headers];
 }

@@ -1,58 +1,93 @@
-import express, { type RequestHandler } from 'express';
-import request from 'supertest';
+import type { RequestHandler } from 'express';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Logger } from '@nestjs/common';
-import { mountAdminPanel } from './admin-mount.js';
+import { adminApp, mountAdminPanel } from './admin-mount.js';
 
-describe('mountAdminPanel', () => {
+describe('the admin panel mount', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  const appWith = (loadRouter: () => Promise<RequestHandler>) => {
-    const app = express();
-    // Registered before the panel, as the app's own middleware is: the panel must still run first.
-    app.use((_req, res, next) => {
-      res.set('x-app-middleware', 'ran');
-      next();
+  let server: FastifyInstance | undefined;
+  afterEach(() => server?.close());
+
+  /** A Fastify server like the API's (a JSON route and a hook of its own) with the panel at /admin. */
+  const serve = async (loadRouter: () => Promise<RequestHandler>) => {
+    server = Fastify();
+    server.addHook('onRequest', (_request, reply, done) => {
+      reply.raw.setHeader('x-api-hook', 'ran');
+      done();
     });
-    mountAdminPanel(app, loadRouter);
-    return app;
+    server.post('/api/thing', async (request) => ({ api: request.body }));
+    mountAdminPanel(server, adminApp(false, loadRouter));
+    const base = await server.listen({ port: 0, host: '127.0.0.1' });
+    return (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
   };
 
-  it('loads the panel on its first request only, once for requests that arrive together, ahead of the app middleware', async () => {
+  it('loads the panel on its first request only, once for requests that arrive together, after the API hooks', async () => {
     let loads = 0;
-    const app = appWith(async () => {
+    const call = await serve(async () => {
       loads++;
-      return (req, res) => void res.json({ panel: req.url, middlewareRanFirst: res.get('x-app-middleware') === 'ran' });
+      return (req, res) => void res.json({ panel: req.url, apiHookRan: res.getHeader('x-api-hook') === 'ran' });
     });
     expect(loads).toBe(0);
-    const answers = await Promise.all([request(app).get('/admin/login'), request(app).get('/admin/resources')]);
-    expect(answers.map((a) => [a.status, a.body])).toEqual([
-      [200, { panel: '/login', middlewareRanFirst: false }],
-      [200, { panel: '/resources', middlewareRanFirst: false }],
+    const answers = await Promise.all([call('/admin/login'), call('/admin/resources')]);
+    expect(await Promise.all(answers.map(async (a) => [a.status, await a.json()]))).toEqual([
+      [200, { panel: '/login', apiHookRan: true }],
+      [200, { panel: '/resources', apiHookRan: true }],
     ]);
-    await request(app).get('/admin').expect(200);
+    expect((await call('/admin')).status).toBe(200);
     expect(loads).toBe(1);
+  });
+
+  it('hands the panel the body unread, whatever its type, while the API still parses its JSON', async () => {
+    const call = await serve(async () => (req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => void res.json({ type: req.headers['content-type'], body }));
+    });
+    const form = await call('/admin/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%40b.co&password=x' });
+    expect(await form.json()).toEqual({ type: 'application/x-www-form-urlencoded', body: 'email=a%40b.co&password=x' });
+    const json = await call('/admin/api/resources/User/actions/new', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    expect(await json.json()).toEqual({ type: 'application/json', body: '{"a":' });
+    const api = await call('/api/thing', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(await api.json()).toEqual({ api: { a: 1 } });
   });
 
   it('answers 503 ADMIN_PANEL_UNAVAILABLE when loading fails, and tries again on the next request', async () => {
     let attempts = 0;
-    const app = appWith(async () => {
+    const call = await serve(async () => {
       if (++attempts === 1) throw new Error('cannot load');
       return (_req, res) => void res.send('panel');
     });
-    const failed = await request(app).get('/admin/login');
-    expect([failed.status, failed.body.code, failed.headers['retry-after']]).toEqual([503, 'ADMIN_PANEL_UNAVAILABLE', '1']);
-    const retried = await request(app).get('/admin/login');
-    expect([retried.status, retried.text, attempts]).toEqual([200, 'panel', 2]);
+    const failed = await call('/admin/login');
+    expect([failed.status, ((await failed.json()) as { code: string }).code, failed.headers.get('retry-after')]).toEqual([503, 'ADMIN_PANEL_UNAVAILABLE', '1']);
+    const retried = await call('/admin/login');
+    expect([retried.status, await retried.text(), attempts]).toEqual([200, 'panel', 2]);
+  });
+
+  it("gives what the panel throws or leaves unanswered the API's error shape", async () => {
+    const call = await serve(async () => (req, _res, next) => {
+      if (req.url === '/boom') next(Object.assign(new Error('There are no resources with given id: Nope'), { name: 'Error' }));
+      else next();
+    });
+    const missing = await call('/admin/boom');
+    expect([missing.status, ((await missing.json()) as { code: string }).code]).toEqual([404, 'NOT_FOUND']);
+    const unrouted = await call('/admin/nothing-here');
+    expect([unrouted.status, ((await unrouted.json()) as { code: string }).code]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('sends the admin content security policy, which allows the inline scripts AdminJS needs', async () => {
+    const call = await serve(async () => (_req, res) => void res.send('panel'));
+    expect((await call('/admin/login')).headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-inline'");
   });
 
   it('leaves other paths alone and never loads the panel for them', async () => {
     let loads = 0;
-    const app = appWith(async () => {
+    const call = await serve(async () => {
       loads++;
       return (_req, res) => void res.send('panel');
     });
-    app.get('/api/thing', (_req, res) => void res.send('api'));
-    expect((await request(app).get('/api/thing')).text).toBe('api');
+    expect((await call('/administrator')).status).toBe(404);
+    expect(await (await call('/api/thing', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()).toEqual({ api: {} });
     expect(loads).toBe(0);
   });
 });

@@ -1,37 +1,46 @@
 import { Logger } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import { DomainError, errorBody } from '#common';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
+import { DomainError, errorBody, logFailure, toDomainError } from '#common';
 
 export const ADMIN_ROOT = '/admin';
-
-/** Headers for the admin panel's pages; set by configureAdminHeaders before the app starts. */
-let adminHeaders: RequestHandler | undefined;
-export function configureAdminHeaders(headers: RequestHandler): void {
-  adminHeaders = headers;
-}
 
 /** Where AdminJS (and scripts/bundle-admin.mjs) put the custom components' bundle. */
 const COMPONENTS_BUNDLE = resolve(process.env.ADMIN_JS_TMP_DIR ?? '.adminjs', 'bundle.js');
 
-type Layer = { name: string };
+// AdminJS's pages need inline scripts and styles; the API gets helmet's strict defaults. Styles and
+// fonts stay same-origin: AdminJS's templates link a Google font, which the browser then never
+// fetches (system fonts are used).
+const adminHeaders = helmet({
+  contentSecurityPolicy: {
+    directives: {
+      'script-src': ["'self'", "'unsafe-inline'"],
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'font-src': ["'self'", 'data:'],
+      'img-src': ["'self'", 'data:'],
+    },
+  },
+});
 
 /**
- * Mounts the admin panel at /admin with AdminJS loaded on the first request to it: AdminJS and its
+ * The admin panel as an Express app of its own, since AdminJS's router (@adminjs/nestjs's
+ * ExpressLoader, @adminjs/express) is Express's. AdminJS loads on the first request to it: it and its
  * dependencies take about a second and 100 MB per process to load, which a start-up (and every
- * HTTP worker nobody opens the panel on) should not pay. Until then only this small handler exists.
- *
- * The layers go where @adminjs/nestjs's ExpressLoader puts its router, right after Express's own
- * init layer and ahead of everything the app registers (helmet, body parsing): first the admin
- * headers, then the components' bundle, served here because AdminJS serves it with res.sendFile
- * from `.adminjs/`, which Express 5 refuses (a dot directory), then the panel itself.
+ * HTTP worker nobody opens the panel on) should not pay. In order: the admin headers; the
+ * components' bundle, served here because AdminJS serves it with res.sendFile from `.adminjs/`,
+ * which Express 5 refuses (a dot directory); the panel; the one error shape for what is left.
  */
-export function mountAdminPanel(app: Express, loadRouter: () => Promise<RequestHandler>): void {
+export function adminApp(trustProxy: boolean | number | string, loadRouter: () => Promise<RequestHandler>): Express {
   const logger = new Logger('AdminPanel');
-  let router: Promise<RequestHandler> | undefined;
-  const layers = app.router.stack.length;
-  if (adminHeaders) app.use(ADMIN_ROOT, adminHeaders);
+  const app = express();
+  app.set('trust proxy', trustProxy);
+  app.disable('x-powered-by');
+  app.use(ADMIN_ROOT, adminHeaders);
   app.get(`${ADMIN_ROOT}/frontend/assets/components.bundle.js`, (_req: Request, res: Response) => res.sendFile(COMPONENTS_BUNDLE, { dotfiles: 'allow', maxAge: '1h' }));
+  let router: Promise<RequestHandler> | undefined;
   app.use(ADMIN_ROOT, function admin(req: Request, res: Response, next: NextFunction) {
     router ??= loadRouter().catch((error: unknown) => {
       // Not kept: the next request tries again.
@@ -46,8 +55,30 @@ export function mountAdminPanel(app: Express, loadRouter: () => Promise<RequestH
       },
     );
   });
-  const stack: Layer[] = app.router.stack;
-  const ours = stack.splice(layers);
-  const afterInit = Math.max(stack.findIndex((layer) => layer.name === 'corsMiddleware'), stack.findIndex((layer) => layer.name === 'expressInit')) + 1;
-  stack.splice(afterInit, 0, ...ours);
+  app.use((_req: Request, res: Response) => void res.status(404).json(errorBody(new DomainError('NOT_FOUND', 'No such route.'))));
+  app.use((exception: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const error = toDomainError(exception);
+    logFailure(logger, exception, error);
+    if (res.headersSent) return void res.destroy();
+    if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    res.status(error.status).json(errorBody(error));
+  });
+  return app;
+}
+
+/**
+ * Hands every request under /admin to the panel's app as it arrived: the body unread (AdminJS parses
+ * its own forms and uploads), after the API's request id, security headers, log line and metrics hooks.
+ */
+export function mountAdminPanel(fastify: FastifyInstance, panel: (request: IncomingMessage, response: ServerResponse) => void): void {
+  void fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request: FastifyRequest, _payload: IncomingMessage, done: (error: null) => void) => done(null));
+    const handOver = (request: FastifyRequest, reply: FastifyReply) => {
+      reply.hijack();
+      panel(request.raw, reply.raw);
+    };
+    scope.all(ADMIN_ROOT, handOver);
+    scope.all(`${ADMIN_ROOT}/*`, handOver);
+  });
 }

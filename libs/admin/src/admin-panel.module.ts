@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { Express } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AuditModule } from '#audit';
 import { AppConfig } from '#config';
@@ -11,7 +11,7 @@ import { WebhooksService } from '#webhooks';
 import { AccountsModule } from './accounts.module.js';
 import { AccountsService } from './accounts.service.js';
 import { AdminAuthService } from './admin-auth.service.js';
-import { mountAdminPanel } from './admin-mount.js';
+import { adminApp, mountAdminPanel } from './admin-mount.js';
 import { DashboardService } from './dashboard.service.js';
 
 export { ADMIN_ROOT } from './admin-mount.js';
@@ -39,11 +39,12 @@ class AdminPanelMount implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    mountAdminPanel(this.host.httpAdapter.getInstance<Express>(), async () => {
+    const panel = adminApp(this.config.http.trustProxy, async () => {
       const { buildAdminRouter } = await import('./admin-panel.runtime.js');
       const { config, dataSource, accounts, auth, dashboard, keys, webhooks } = this;
       return buildAdminRouter({ config, dataSource, accounts, auth, dashboard, keys, webhooks, redis: this.redis ?? null });
     });
+    mountAdminPanel(this.host.httpAdapter.getInstance<FastifyInstance>(), panel);
   }
 }
 

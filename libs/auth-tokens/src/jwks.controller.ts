@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AppConfig } from '#config';
 import { SigningKeysService } from '#signing-keys';
 import { Public } from './decorators/public.decorator.js';
@@ -20,8 +20,8 @@ export class JwksController {
   @ApiOkResponse({
     schema: { example: { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', use: 'sig', alg: 'ES256' }] } },
   })
-  async jwks(@Res({ passthrough: true }) response: Response): Promise<object> {
-    response.setHeader('Cache-Control', `public, max-age=${this.config.keys.jwksMaxAgeSeconds}`);
+  async jwks(@Res({ passthrough: true }) reply: FastifyReply): Promise<object> {
+    void reply.header('Cache-Control', `public, max-age=${this.config.keys.jwksMaxAgeSeconds}`);
     return this.keys.jwks();
   }
 }

@@ -1,4 +1,4 @@
-export { AllExceptionsFilter } from './all-exceptions.filter.js';
+export { AllExceptionsFilter, logFailure, toDomainError } from './all-exceptions.filter.js';
 export { routeTemplate } from './route-template.js';
 export { Clock, SystemClock } from './clock.js';
 export { isDatabaseUnavailable, isSchemaMissing, uniqueViolation } from './dependency-errors.js';
@@ -11,5 +11,5 @@ export { CommonModule } from './common.module.js';
 export { withTimeout } from './with-timeout.js';
 export { ExpiringMap } from './expiring-map.js';
 export { throttled } from './throttled.js';
-export { RequestContext, requestIdMiddleware } from './request-context.js';
-export { LoggingModule, ROOT_LOGGER, requestLogMiddleware } from './logging.module.js';
+export { RequestContext, bindRequestContext, requestIdGenerator, trustedProxy } from './request-context.js';
+export { LoggingModule, ROOT_LOGGER, logRequests } from './logging.module.js';

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, stdTimeFunctions, type Logger } from 'pino';
 import pretty from 'pino-pretty';
@@ -18,7 +18,7 @@ function createRootLogger(config: AppConfig): Logger {
     level: PINO_LEVELS[config.http.logLevel] ?? 'info',
     timestamp: stdTimeFunctions.isoTime,
     redact: { paths: REDACTED, censor: '[redacted]' },
-    // Every line written while a request is being served carries its id (see requestIdMiddleware).
+    // Every line written while a request is being served carries its id (see bindRequestContext).
     mixin: () => {
       const context = RequestContext.current();
       return context ? { request_id: context.requestId } : {};
@@ -35,24 +35,21 @@ function createRootLogger(config: AppConfig): Logger {
  * One line per request when its response is finished: the request id, the route template (never
  * the path's values, a header or a body), status, duration and the user when one was authenticated.
  */
-export function requestLogMiddleware(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
-    const requestId = RequestContext.current()?.requestId;
-    res.once('finish', () => {
-      const line = {
-        request_id: requestId,
-        method: req.method,
-        route: routeTemplate(req),
-        status: res.statusCode,
-        duration_ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        ...((req as Request & { user?: { id?: string } }).user?.id ? { user_id: (req as Request & { user: { id: string } }).user.id } : {}),
-      };
-      if (res.statusCode >= 500) logger.error(line, 'request failed');
-      else logger.info(line, 'request completed');
-    });
-    next();
-  };
+export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const userId = (request as { user?: { id?: string } }).user?.id;
+    const line = {
+      request_id: request.id,
+      method: request.method,
+      route: routeTemplate(request),
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+      ...(userId ? { user_id: userId } : {}),
+    };
+    if (reply.statusCode >= 500) logger.error(line, 'request failed');
+    else logger.info(line, 'request completed');
+    done();
+  });
 }
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
@@ -68,8 +65,10 @@ export class LoggingModule {
     return {
       module: LoggingModule,
       global: true,
-      // useExisting: the request lines come from requestLogMiddleware, not pino-http's middleware.
-      imports: [LoggerModule.forRoot({ pinoHttp: { logger: root, autoLogging: false }, useExisting: true, renameContext: 'context' })],
+      // No per-request middleware (forRoutes: []): the request lines come from logRequests, every
+      // line gets its request id from the mixin above, and on Fastify that middleware would bind
+      // Fastify's own request logger (disabled) in place of this one.
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger: root, autoLogging: false }, useExisting: true, forRoutes: [], renameContext: 'context' })],
       providers: [{ provide: ROOT_LOGGER, useValue: root }],
       exports: [ROOT_LOGGER],
     };

@@ -10,7 +10,7 @@ export type RedisTarget = { url: string } | { clusterNodes: string[] };
 /** The typed configuration every module receives; built once at start-up by {@link loadConfig}. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
-  readonly http!: { workers: number; port: number; host: string; bodyLimit: string; corsOrigins: string[]; logLevel: string; logFormat: 'json' | 'pretty'; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
+  readonly http!: { workers: number; port: number; host: string; bodyLimitBytes: number; corsOrigins: string[]; logLevel: string; logFormat: 'json' | 'pretty'; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
   readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number };
   readonly database!:
     | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
@@ -141,7 +141,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       workers: env.HTTP_WORKERS,
       port: env.PORT,
       host: env.HOST,
-      bodyLimit: env.BODY_LIMIT,
+      bodyLimitBytes: parseBytes(env.BODY_LIMIT),
       corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
       logLevel: env.LOG_LEVEL,
       logFormat: (env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json')) as 'json' | 'pretty',
@@ -252,7 +252,13 @@ function parseWebhookEndpoints(raw: string | undefined, problems: string[]): { u
   return (parsed as { url: string; secret: string; events?: string[] }[]).map((e) => ({ url: e.url, secret: e.secret, events: e.events ?? [] }));
 }
 
-/** Express's "trust proxy": true/false, a hop count, or addresses and subnets as given. */
+/** `16kb` → 16384 (b, kb, mb: powers of 1024, as Express's body parser read them). */
+function parseBytes(value: string): number {
+  const [, amount, unit = 'b'] = /^(\d+)(b|kb|mb)?$/i.exec(value)!;
+  return Number(amount) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
+}
+
+/** "Trust proxy" (as Express and Fastify read it): true/false, a hop count, or addresses and subnets as given. */
 function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
   return /^\d+$/.test(value) ? Number(value) : value;

@@ -19,7 +19,7 @@ export class EnvironmentVariables {
   /** Request bodies above this are refused with 413. */
   @IsString() @Matches(/^\d+(b|kb|mb)?$/i) BODY_LIMIT = '16kb';
   /**
-   * Which proxies may set X-Forwarded-For (Express "trust proxy"): false (the default: the client IP
+   * Which proxies may set X-Forwarded-For ("trust proxy"): false (the default: the client IP
    * is the socket's, so a client cannot pick its IP), true, a hop count, or addresses/subnets.
    */
   @IsString() TRUST_PROXY = 'false';

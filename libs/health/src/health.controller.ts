@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '#auth-tokens';
 import { HealthService, type DependencyState } from './health.service.js';
 import { ShutdownState } from './shutdown-state.js';
@@ -38,14 +38,14 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: Postgres and Redis answer, and the process is not shutting down' })
   @ApiOkResponse({ type: ReadinessDto })
   @ApiServiceUnavailableResponse({ description: 'The error shape (code NOT_READY) plus `checks`, naming what is down (`shutdown: draining` once SIGTERM has arrived).' })
-  async ready(@Res({ passthrough: true }) response: Response): Promise<object> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<object> {
     const checks: Record<string, DependencyState | 'draining'> = await this.health.check();
     if (this.shutdown.draining) checks.shutdown = 'draining';
     const down = Object.entries(checks).filter(([, state]) => state === 'down' || state === 'draining').map(([name]) => name);
     // The queue's backlog and failures, for operators; a failing mail server does not make the API unready.
     const delivery = this.delivery instanceof DeliveryQueue ? { delivery: await this.delivery.stats().catch(() => ({ status: 'unknown' as const })) } : {};
     if (!down.length) return { status: delivery.delivery?.status === 'degraded' ? 'degraded' : 'ok', checks, ...delivery };
-    response.status(503);
+    void reply.code(503);
     return { statusCode: 503, error: 'Service Unavailable', message: `Unavailable: ${down.join(', ')}`, code: 'NOT_READY', status: 'unavailable', checks, ...delivery };
   }
 }

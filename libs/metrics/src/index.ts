@@ -1,3 +1,3 @@
 export { Metrics, channelOf, type CodeChannel } from './metrics.js';
 export { MetricsModule } from './metrics.module.js';
-export { httpMetrics, metricsHandler } from './metrics-http.js';
+export { recordHttpMetrics, metricsHandler } from './metrics-http.js';

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 // Not '#common': the HTTP workers' supervisor serves this listener and loads nothing else of the app.
 import { DomainError, errorBody } from '../../common/src/domain-error.js';
 import { routeTemplate } from '../../common/src/route-template.js';
@@ -12,18 +12,15 @@ export function sendError(res: ServerResponse, error: DomainError): void {
 }
 
 /**
- * Times every request into http_request_duration_seconds, labelled with the route template Express
- * matched (`/api/auth/me`, `/admin/api/resources/:resourceId/actions/:action`), never the raw path,
+ * Times every request into http_request_duration_seconds, labelled with the route template that
+ * took it (`/api/auth/me`, `/admin/api/resources/:resourceId/actions/:action`), never the raw path,
  * so an attacker cannot mint label values; anything unrouted is `unmatched`.
  */
-export function httpMetrics(metrics: Metrics) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const end = metrics.httpDuration.startTimer();
-    res.once('finish', () => {
-      end({ method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) });
-    });
-    next();
-  };
+export function recordHttpMetrics(fastify: FastifyInstance, metrics: Metrics): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.httpDuration.observe({ method: request.method, route: routeTemplate(request), status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
+  });
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();

@@ -8,7 +8,7 @@ import {
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AuditService } from '#audit';
 import { DomainError, ExpiringMap, routeTemplate } from '#common';
 import { Metrics } from '#metrics';
@@ -31,15 +31,16 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfterSeconds = detail.timeToBlockExpire || detail.timeToExpire;
-    const request = context.switchToHttp().getRequest<Request>();
-    this.metrics.rateLimitHits.inc({ route: `${request.method} ${routeTemplate(request)}` });
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const route = `${request.method} ${routeTemplate(request)}`;
+    this.metrics.rateLimitHits.inc({ route });
     if (!this.reported.get(detail.key)) {
       this.reported.set(detail.key, true, retryAfterSeconds * 1000);
       // Not awaited: the refusal must stay cheap, and a failed write is only logged.
       void this.audit.recordBestEffort({
         type: 'rate_limit.exceeded',
         ip: detail.tracker,
-        details: { route: `${request.method} ${request.route?.path ?? request.path}`, limit: detail.limit, windowSeconds: Math.round(detail.ttl / 1000) },
+        details: { route, limit: detail.limit, windowSeconds: Math.round(detail.ttl / 1000) },
       });
     }
     throw new DomainError('RATE_LIMITED', 'Too many requests from this address; try again later.', retryAfterSeconds);
