@@ -33,8 +33,8 @@ const external = [
   '@nestjs/websockets/*',
   // Nest's default adapter; the API runs on Fastify (configure-app.ts).
   '@nestjs/platform-express',
-  // Fastify's plugins (CORS, static files for /docs, middie) are loaded by Nest with import() when used.
-  '@fastify/*',
+  '@fastify/multipart',
+  '@fastify/view',
   'class-transformer/storage',
   'pg-native',
   'pg-query-stream',

@@ -36,6 +36,9 @@ function createRootLogger(config: AppConfig): Logger {
  * the path's values, a header or a body), status, duration and the user when one was authenticated.
  */
 export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  // These lines hold only the fields below, none of which can carry a secret, so they skip the
+  // redaction walk (a few per cent of a /me request's CPU).
+  const lines = logger.child({}, { redact: [] });
   fastify.addHook('onResponse', (request, reply, done) => {
     const userId = (request as { user?: { id?: string } }).user?.id;
     const line = {
@@ -46,8 +49,8 @@ export function logRequests(fastify: FastifyInstance, logger: Logger): void {
       duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
       ...(userId ? { user_id: userId } : {}),
     };
-    if (reply.statusCode >= 500) logger.error(line, 'request failed');
-    else logger.info(line, 'request completed');
+    if (reply.statusCode >= 500) lines.error(line, 'request failed');
+    else lines.info(line, 'request completed');
     done();
   });
 }
