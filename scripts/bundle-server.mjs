@@ -31,7 +31,8 @@ const external = [
   '@nestjs/microservices/*',
   '@nestjs/websockets',
   '@nestjs/websockets/*',
-  // Nest's default adapter; the API runs on Fastify (configure-app.ts).
+  // Nest's default adapter (the API runs on Fastify: configure-app.ts), and the Fastify plugins
+  // Nest loads only for file uploads and views, which the API has none of.
   '@nestjs/platform-express',
   '@fastify/multipart',
   '@fastify/view',

@@ -33,6 +33,16 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
     expectError(res, 'VALIDATION_FAILED');
   });
 
+  it('answers a form body with 415 UNSUPPORTED_MEDIA_TYPE, and a malformed URL with 400, in the same shape', async () => {
+    expectError(await t.http().post('/api/auth/otp/request').set('Content-Type', 'application/x-www-form-urlencoded').send('identifier=a@b.co'), 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(await t.http().get('/api/auth/%zz'), 'VALIDATION_FAILED');
+  });
+
+  it('routes a path with a trailing slash as the path without one, as Express did', async () => {
+    expectError(await t.http().get('/api/auth/me/'), 'AUTH_REQUIRED');
+    await t.http().get('/health/').expect(200);
+  });
+
   it('answers an unknown route with NOT_FOUND in the same shape', async () => {
     expectError(await t.http().get('/api/nope'), 'NOT_FOUND');
     expectError(await t.http().delete('/api/auth/me'), 'NOT_FOUND');
@@ -52,5 +62,28 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['strict-transport-security']).toEqual(expect.stringContaining('max-age='));
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe(`CORS (${backend.database} + ${backend.redis})`, () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await startTestApp({ CORS_ORIGINS: 'https://app.example' })));
+  afterAll(() => t.close());
+
+  const preflight = (origin: string) => t.http().options('/api/auth/otp/request').set('Origin', origin).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type');
+
+  it('answers a listed origin, preflight and request, without credentials', async () => {
+    const allowed = await preflight('https://app.example');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(allowed.headers['access-control-allow-methods']).toContain('POST');
+    expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
+    const request = await t.http().get('/health').set('Origin', 'https://app.example').expect(200);
+    expect(request.headers['access-control-allow-origin']).toBe('https://app.example');
+  });
+
+  it('gives any other origin no CORS headers', async () => {
+    expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+    expect((await t.http().get('/health').set('Origin', 'https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
   });
 });

@@ -16,6 +16,8 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: trustedProxy(config.http.trustProxy),
     genReqId: requestIdGenerator(config.http.trustProxy),
+    // Fastify turns Node's limit on how long a request may take to arrive off; keep one (slowloris).
+    requestTimeout: 30_000,
     // As Express routed: `/api/auth/me/` is `/api/auth/me`.
     routerOptions: { ignoreTrailingSlash: true },
     // What Fastify refuses before any route runs (a malformed URL), in the one error shape.
