@@ -3,7 +3,6 @@ import type { FastifyReply } from 'fastify';
 import { DependencyUnavailableError, DomainError, errorBody } from './domain-error.js';
 import { isDatabaseUnavailable, isMalformedValue } from './dependency-errors.js';
 import type { ErrorCode } from './error-codes.js';
-import type { ErrorResponseDto } from './error-response.dto.js';
 
 // What the HTTP layer (routing, body parsing) throws, mapped into the closed code set.
 const CODE_FOR_STATUS: Partial<Record<number, ErrorCode>> = {

@@ -14,6 +14,13 @@ describe('loadConfig', () => {
     expect(config.jwt).toEqual(expect.objectContaining({ accessTtlSeconds: 900, refreshTtlSeconds: 604800 }));
   });
 
+  it('reads BODY_LIMIT in bytes, with b, kb and mb as powers of 1024, and refuses anything else', () => {
+    const limit = (BODY_LIMIT: string) => loadConfig({ PGLITE_MEMORY: '1', ...secrets, BODY_LIMIT }).http.bodyLimitBytes;
+    expect([limit('16kb'), limit('512'), limit('2MB'), limit('100b')]).toEqual([16384, 512, 2097152, 100]);
+    expect(loadConfig({ PGLITE_MEMORY: '1', ...secrets }).http.bodyLimitBytes).toBe(16384);
+    expect(() => limit('1gb')).toThrow(/BODY_LIMIT/);
+  });
+
   it('selects Postgres and Redis from their URLs', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db/app', REDIS_URL: 'redis://cache:6379/0', ...secrets });
     expect(config.database).toEqual(expect.objectContaining({ kind: 'postgres', url: 'postgres://u@db/app' }));
