@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import { AllExceptionsFilter, DomainError, ROOT_LOGGER, bindRequestContext, createValidationPipe, errorBody, logRequests, requestIdGenerator, toDomainError, trustedProxy } from '#common';
+import { AllExceptionsFilter, DomainError, ROOT_LOGGER, bindRequestContext, createValidationPipe, errorBody, errorHeaders, logRequests, requestIdGenerator, toDomainError, trustedProxy } from '#common';
 import { AppConfig } from '#config';
 import { Metrics, metricsHandler, recordHttpMetrics } from '#metrics';
 
@@ -12,10 +12,12 @@ import { Metrics, metricsHandler, recordHttpMetrics } from '#metrics';
  * rate (README: "Architecture"); the admin panel keeps an Express app of its own (#admin).
  */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  // One reading of TRUST_PROXY for the client address and for whose X-Request-Id is taken.
+  const trusted = trustedProxy(config.http.trustProxy);
   return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: trustedProxy(config.http.trustProxy),
-    genReqId: requestIdGenerator(config.http.trustProxy),
+    trustProxy: trusted,
+    genReqId: requestIdGenerator(trusted),
     // Fastify turns Node's limit on how long a request may take to arrive off; keep one (slowloris).
     requestTimeout: 30_000,
     // As Express routed: `/api/auth/me/` is `/api/auth/me`.
@@ -23,7 +25,7 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     // What Fastify refuses before any route runs (a malformed URL), in the one error shape.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const domainError = toDomainError(error);
-      void reply.code(domainError.status).send(errorBody(domainError));
+      void reply.code(domainError.status).headers(errorHeaders(domainError)).send(errorBody(domainError));
     },
   });
 }

@@ -17,7 +17,7 @@ describe('the admin panel mount', () => {
       done();
     });
     server.post('/api/thing', async (request) => ({ api: request.body }));
-    mountAdminPanel(server, adminApp(false, loadRouter));
+    mountAdminPanel(server, adminApp(() => false, loadRouter));
     const base = await server.listen({ port: 0, host: '127.0.0.1' });
     return (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
   };

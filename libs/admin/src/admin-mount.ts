@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import { DomainError, errorBody, logFailure, toDomainError } from '#common';
+import { DomainError, logFailure, sendError, toDomainError } from '#common';
 
 export const ADMIN_ROOT = '/admin';
 
@@ -33,7 +33,7 @@ const adminHeaders = helmet({
  * components' bundle, served here because AdminJS serves it with res.sendFile from `.adminjs/`,
  * which Express 5 refuses (a dot directory); the panel; the one error shape for what is left.
  */
-export function adminApp(trustProxy: boolean | number | string, loadRouter: () => Promise<RequestHandler>): Express {
+export function adminApp(trustProxy: (address: string, hop: number) => boolean, loadRouter: () => Promise<RequestHandler>): Express {
   const logger = new Logger('AdminPanel');
   const app = express();
   app.set('trust proxy', trustProxy);
@@ -51,17 +51,16 @@ export function adminApp(trustProxy: boolean | number | string, loadRouter: () =
       (handle) => handle(req, res, next),
       (error: unknown) => {
         logger.error(`The admin panel failed to load: ${error instanceof Error ? error.stack : String(error)}`);
-        res.status(503).set('Retry-After', '1').json(errorBody(new DomainError('ADMIN_PANEL_UNAVAILABLE', 'The admin panel could not be loaded; try again.')));
+        sendError(res, new DomainError('ADMIN_PANEL_UNAVAILABLE', 'The admin panel could not be loaded; try again.', 1));
       },
     );
   });
-  app.use((_req: Request, res: Response) => void res.status(404).json(errorBody(new DomainError('NOT_FOUND', 'No such route.'))));
+  app.use((_req: Request, res: Response) => sendError(res, new DomainError('NOT_FOUND', 'No such route.')));
   app.use((exception: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const error = toDomainError(exception);
     logFailure(logger, exception, error);
     if (res.headersSent) return void res.destroy();
-    if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-    res.status(error.status).json(errorBody(error));
+    sendError(res, error);
   });
   return app;
 }

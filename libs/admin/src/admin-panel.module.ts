@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AuditModule } from '#audit';
+import { trustedProxy } from '#common';
 import { AppConfig } from '#config';
 import { RedisConnection } from '#redis';
 import { SigningKeysService } from '#signing-keys';
@@ -39,7 +40,7 @@ class AdminPanelMount implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const panel = adminApp(this.config.http.trustProxy, async () => {
+    const panel = adminApp(trustedProxy(this.config.http.trustProxy), async () => {
       const { buildAdminRouter } = await import('./admin-panel.runtime.js');
       const { config, dataSource, accounts, auth, dashboard, keys, webhooks } = this;
       return buildAdminRouter({ config, dataSource, accounts, auth, dashboard, keys, webhooks, redis: this.redis ?? null });

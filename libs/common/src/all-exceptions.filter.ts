@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DependencyUnavailableError, DomainError, errorBody } from './domain-error.js';
+import { DependencyUnavailableError, DomainError, errorBody, errorHeaders } from './domain-error.js';
 import { isDatabaseUnavailable, isMalformedValue } from './dependency-errors.js';
 import type { ErrorCode } from './error-codes.js';
 
@@ -29,9 +29,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (reply.sent) return;
     const error = toDomainError(exception);
     logFailure(this.logger, exception, error);
-    if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-    // Set explicitly: the reply keeps a Content-Type the route declared for success (the dev outbox's text/plain).
-    void reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error));
+    // Content-Type set explicitly: the reply keeps one the route declared for success (the dev outbox's text/plain).
+    void reply.code(error.status).headers(errorHeaders(error)).send(errorBody(error));
   }
 }
 
@@ -67,8 +66,6 @@ export function toDomainError(exception: unknown): DomainError {
 
 function fromHttpException(exception: HttpException): DomainError {
   const status = exception.getStatus();
-  const fromParser = bodyParserError(status === 413 ? 'entity.too.large' : (exception.cause as { type?: string } | undefined)?.type);
-  if (fromParser) return fromParser;
   const code = CODE_FOR_STATUS[status];
   if (!code) return new DomainError('INTERNAL_ERROR', 'Something went wrong on our side.');
   const message = status === 404 ? 'No such route.' : exception.message;
@@ -77,7 +74,7 @@ function fromHttpException(exception: HttpException): DomainError {
 
 const describe = (value: unknown): string => String((value as { message?: unknown })?.message ?? value);
 
-/** The admin panel's body parsers' error types (raw, or wrapped as an HttpException's cause). */
+/** The admin panel's body parsers' error types. */
 function bodyParserError(type: string | undefined): DomainError | undefined {
   if (type === 'entity.parse.failed') return new DomainError('MALFORMED_JSON', 'The request body is not valid JSON.');
   if (type === 'entity.too.large') return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is too large.');

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { ErrorCodes, type ErrorCode } from './error-codes.js';
 import type { ErrorResponseDto } from './error-response.dto.js';
 
@@ -42,4 +42,16 @@ export function errorBody(error: DomainError): ErrorResponseDto {
     code: error.code,
     ...(error.details?.length ? { details: error.details } : {}),
   };
+}
+
+/** The headers of an error answer: JSON, and Retry-After (whole seconds, at least 1) when the error names a wait. */
+export function errorHeaders(error: DomainError): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  return headers;
+}
+
+/** The one error shape on a bare node:http response (the metrics port, the admin panel's Express app). */
+export function sendError(res: ServerResponse, error: DomainError): void {
+  res.writeHead(error.status, errorHeaders(error)).end(JSON.stringify(errorBody(error)));
 }

@@ -2,7 +2,7 @@ export { AllExceptionsFilter, logFailure, toDomainError } from './all-exceptions
 export { routeTemplate } from './route-template.js';
 export { Clock, SystemClock } from './clock.js';
 export { isDatabaseUnavailable, isSchemaMissing, uniqueViolation } from './dependency-errors.js';
-export { DependencyUnavailableError, DomainError, errorBody } from './domain-error.js';
+export { DependencyUnavailableError, DomainError, errorBody, errorHeaders, sendError } from './domain-error.js';
 export { ErrorCodes, type ErrorCode } from './error-codes.js';
 export { ErrorResponseDto } from './error-response.dto.js';
 export { createValidationPipe } from './validation.pipe.js';

@@ -31,8 +31,7 @@ export function trustedProxy(trustProxy: boolean | number | string): (address: s
  * through a proxy TRUST_PROXY names (a client on its own could otherwise forge ids into the logs);
  * else it is new.
  */
-export function requestIdGenerator(trustProxy: boolean | number | string): (request: IncomingMessage) => string {
-  const trusted = trustedProxy(trustProxy);
+export function requestIdGenerator(trusted: (address: string, hop: number) => boolean): (request: IncomingMessage) => string {
   return (request) => {
     const offered = request.headers['x-request-id'];
     return typeof offered === 'string' && ACCEPTABLE_ID.test(offered) && trusted(request.socket.remoteAddress ?? '', 0) ? offered : randomUUID();

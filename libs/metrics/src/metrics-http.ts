@@ -2,14 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 // Not '#common': the HTTP workers' supervisor serves this listener and loads nothing else of the app.
-import { DomainError, errorBody } from '../../common/src/domain-error.js';
+import { DomainError, sendError } from '../../common/src/domain-error.js';
 import { routeTemplate } from '../../common/src/route-template.js';
 import type { Metrics } from './metrics.js';
-
-/** The one error shape on a bare node:http response (the separate metrics port has no Nest filter). */
-export function sendError(res: ServerResponse, error: DomainError): void {
-  res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody(error)));
-}
 
 /**
  * Times every request into http_request_duration_seconds, labelled with the route template that
