@@ -40,13 +40,26 @@ export function otpStoreContract(name: string, setup: () => Promise<{ store: Otp
       await issue(identifier);
       expect(await verify(identifier, 'H', 'tok1')).toEqual({ outcome: 'verified' });
       expect(await verify(identifier, 'H', 'tok2')).toEqual({ outcome: 'no-code' });
-      expect(await store.isVerificationTokenValid('tok1', 'LOGIN', identifier)).toBe(true);
-      expect(await store.isVerificationTokenValid('tok1', 'REGISTER', identifier)).toBe(false);
-      expect(await store.consumeVerificationToken('tok1', 'LOGIN', 'someone-else')).toBe(false);
-      expect(await store.consumeVerificationToken('tok1', 'LOGIN', identifier)).toBe(true);
-      expect(await store.consumeVerificationToken('tok1', 'LOGIN', identifier)).toBe(false);
-      await store.restoreVerificationToken('tok1', 'LOGIN', identifier, 60);
-      expect(await store.consumeVerificationToken('tok1', 'LOGIN', identifier)).toBe(true);
+      expect(await store.consumeVerificationToken('tok1', 'REGISTER', identifier)).toBe(0);
+      expect(await store.consumeVerificationToken('tok1', 'LOGIN', 'someone-else')).toBe(0);
+      const msLeft = await store.consumeVerificationToken('tok1', 'LOGIN', identifier);
+      expect(msLeft).toBeGreaterThan(55_000);
+      expect(msLeft).toBeLessThanOrEqual(60_000);
+      expect(await store.consumeVerificationToken('tok1', 'LOGIN', identifier)).toBe(0);
+    });
+
+    it('gives a consumed token back for no longer than it had left', async () => {
+      const identifier = id();
+      await issue(identifier);
+      await verify(identifier, 'H', 'tok1');
+      await store.consumeVerificationToken('tok1', 'LOGIN', identifier);
+      await store.restoreVerificationToken('tok1', 'LOGIN', identifier, 1000);
+      const msLeft = await store.consumeVerificationToken('tok1', 'LOGIN', identifier);
+      expect(msLeft).toBeGreaterThan(0);
+      expect(msLeft).toBeLessThanOrEqual(1000);
+      await store.restoreVerificationToken('tok1', 'LOGIN', identifier, msLeft);
+      await advance(1.2);
+      expect(await store.consumeVerificationToken('tok1', 'LOGIN', identifier)).toBe(0);
     });
 
     it('counts wrong hashes and burns the code at the limit', async () => {
@@ -70,7 +83,7 @@ export function otpStoreContract(name: string, setup: () => Promise<{ store: Otp
       await issue(identifier);
       await verify(identifier, 'H', `spend-${identifier}`);
       const results = await Promise.all(Array.from({ length: 20 }, () => store.consumeVerificationToken(`spend-${identifier}`, 'LOGIN', identifier)));
-      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(results.filter((msLeft) => msLeft > 0)).toHaveLength(1);
     });
 
     it('locks the identifier after too many wrong guesses across re-sent codes, then lets it try again', async () => {

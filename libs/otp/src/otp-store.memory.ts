@@ -78,20 +78,17 @@ export class MemoryOtpStore extends OtpStore {
     return { outcome: 'burned' };
   }
 
-  async isVerificationTokenValid(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean> {
-    return this.get(verificationTokenKey(identifier, tokenHash)) === verificationTokenPayload(purpose, identifier);
-  }
-
-  async consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean> {
+  async consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<number> {
     const key = verificationTokenKey(identifier, tokenHash);
-    if (this.get(key) !== verificationTokenPayload(purpose, identifier)) return false;
+    if (this.get(key) !== verificationTokenPayload(purpose, identifier)) return 0;
+    const msLeft = Math.max(1, this.entries.get(key)!.expiresAt - this.clock.now().getTime());
     this.entries.delete(key);
-    return true;
+    return msLeft;
   }
 
-  async restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlSeconds: number): Promise<void> {
+  async restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlMs: number): Promise<void> {
     const key = verificationTokenKey(identifier, tokenHash);
-    if (this.get(key) === undefined) this.set(key, verificationTokenPayload(purpose, identifier), ttlSeconds);
+    if (this.get(key) === undefined) this.set(key, verificationTokenPayload(purpose, identifier), ttlMs / 1000);
   }
 
   async ping(): Promise<void> {}

@@ -62,19 +62,13 @@ export class RedisOtpStore extends OtpStore {
     }
   }
 
-  async isVerificationTokenValid(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean> {
-    const payload = await this.redis.run((client) => client.get(verificationTokenKey(identifier, tokenHash)));
-    return payload === verificationTokenPayload(purpose, identifier);
+  async consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<number> {
+    return (await this.redis.evalScript(consumeToken, [verificationTokenKey(identifier, tokenHash)], [verificationTokenPayload(purpose, identifier)])) as number;
   }
 
-  async consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean> {
-    const consumed = await this.redis.evalScript(consumeToken, [verificationTokenKey(identifier, tokenHash)], [verificationTokenPayload(purpose, identifier)]);
-    return consumed === 1;
-  }
-
-  async restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlSeconds: number): Promise<void> {
+  async restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlMs: number): Promise<void> {
     await this.redis.run((client) =>
-      client.set(verificationTokenKey(identifier, tokenHash), verificationTokenPayload(purpose, identifier), { EX: ttlSeconds, NX: true }),
+      client.set(verificationTokenKey(identifier, tokenHash), verificationTokenPayload(purpose, identifier), { PX: Math.max(1, Math.round(ttlMs)), NX: true }),
     );
   }
 

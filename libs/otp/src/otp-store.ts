@@ -41,12 +41,13 @@ export interface VerifyCodeInput {
 export abstract class OtpStore {
   abstract issueCode(input: IssueCodeInput): Promise<IssueResult>;
   abstract verifyCode(input: VerifyCodeInput): Promise<VerifyResult>;
-  /** True when the token exists for this purpose and identifier, without using it up. */
-  abstract isVerificationTokenValid(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean>;
-  /** Atomically uses the token up; true for exactly one caller. */
-  abstract consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<boolean>;
-  /** Puts a consumed token back after the work it paid for failed on a dependency. */
-  abstract restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlSeconds: number): Promise<void>;
+  /**
+   * Atomically uses the token up: for exactly one caller, the ms of life it had left (at least 1);
+   * for everyone else (unknown, expired, spent, another purpose or identifier) 0.
+   */
+  abstract consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<number>;
+  /** Puts a consumed token back, for the ms it had left, after the work it paid for failed. */
+  abstract restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlMs: number): Promise<void>;
   abstract ping(): Promise<void>;
 }
 

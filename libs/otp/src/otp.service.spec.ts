@@ -62,6 +62,11 @@ describe('OtpService', () => {
     await service.requestCode('new@example.com', 'REGISTER');
     const { verificationToken } = await service.verifyCode('new@example.com', 'REGISTER', channel.sent[0].code!);
     const identifier = service.normalize('new@example.com');
+    await expect(service.consumeVerificationToken(verificationToken, 'LOGIN', identifier)).rejects.toMatchObject({ code: 'VERIFICATION_TOKEN_INVALID' });
+    const spent = await service.consumeVerificationToken(verificationToken, 'REGISTER', identifier);
+    await expect(service.consumeVerificationToken(verificationToken, 'REGISTER', identifier)).rejects.toMatchObject({ code: 'VERIFICATION_TOKEN_INVALID' });
+    // Given back (the registration failed on a dependency): spendable once more.
+    await spent.restore();
     await service.consumeVerificationToken(verificationToken, 'REGISTER', identifier);
     await expect(service.consumeVerificationToken(verificationToken, 'REGISTER', identifier)).rejects.toMatchObject({ code: 'VERIFICATION_TOKEN_INVALID' });
   });

@@ -119,19 +119,20 @@ export class OtpService {
   }
 
   /** Throws VERIFICATION_TOKEN_INVALID unless the token is alive for this purpose and identifier. */
-  async assertVerificationToken(token: string, purpose: OtpPurpose, identifier: Identifier): Promise<void> {
-    if (!(await this.store.isVerificationTokenValid(this.crypto.hashToken(token), purpose, identifier.value))) throw invalidToken();
+  /**
+   * Uses the token up; of concurrent callers exactly one gets through, the rest are refused. What it
+   * answers gives the token back, for no longer than it had left, when the work it paid for failed.
+   */
+  async consumeVerificationToken(token: string, purpose: OtpPurpose, identifier: Identifier): Promise<SpentVerificationToken> {
+    const tokenHash = this.crypto.hashToken(token);
+    const msLeft = await this.store.consumeVerificationToken(tokenHash, purpose, identifier.value);
+    if (!msLeft) throw invalidToken();
+    return { restore: () => this.store.restoreVerificationToken(tokenHash, purpose, identifier.value, msLeft) };
   }
+}
 
-  /** Uses the token up; of concurrent callers exactly one gets through, the rest are refused. */
-  async consumeVerificationToken(token: string, purpose: OtpPurpose, identifier: Identifier): Promise<void> {
-    if (!(await this.store.consumeVerificationToken(this.crypto.hashToken(token), purpose, identifier.value))) throw invalidToken();
-  }
-
-  /** Gives a consumed token back when the registration or login it paid for failed on a dependency. */
-  async restoreVerificationToken(token: string, purpose: OtpPurpose, identifier: Identifier): Promise<void> {
-    await this.store.restoreVerificationToken(this.crypto.hashToken(token), purpose, identifier.value, this.config.otp.verificationTtlSeconds);
-  }
+export interface SpentVerificationToken {
+  restore(): Promise<void>;
 }
 
 const identifierLocked = (seconds: number) =>

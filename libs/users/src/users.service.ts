@@ -65,10 +65,6 @@ export class UsersService {
     await this.forget(id);
   }
 
-  findByIdentifier(identifier: Identifier, manager?: EntityManager): Promise<User | null> {
-    return (manager?.getRepository(User) ?? this.users).findOneBy(whereIdentifier(identifier));
-  }
-
   existsByIdentifier(identifier: Identifier): Promise<boolean> {
     return this.users.existsBy(whereIdentifier(identifier));
   }
@@ -97,9 +93,27 @@ export class UsersService {
     }
   }
 
-  async recordLogin(user: User, at: Date, manager: EntityManager): Promise<void> {
-    await this.update(user.id, { lastLoginAt: at }, manager);
-    user.lastLoginAt = at;
+  /**
+   * Sign-in: stamps last_login_at on the account with this identifier and answers its row as it is
+   * now, in one statement (UPDATE … RETURNING, not a read and then a write). The caller refuses a
+   * blocked account by throwing, which rolls the stamp back with its transaction.
+   */
+  async recordLogin(identifier: Identifier, at: Date, manager: EntityManager): Promise<User | null> {
+    const metadata = manager.connection.getMetadata(User);
+    const selectable = metadata.columns.filter((column) => column.isSelect);
+    const { raw } = await manager
+      .createQueryBuilder()
+      .update(User)
+      .set({ lastLoginAt: at })
+      .where(whereIdentifier(identifier))
+      .returning(selectable.map((column) => column.propertyPath))
+      .execute();
+    const row = (raw as Record<string, unknown>[])[0];
+    if (!row) return null;
+    const user = new User();
+    for (const column of selectable) column.setEntityValue(user, manager.connection.driver.prepareHydratedValue(row[column.databaseName], column));
+    if (user.isActive) await this.forget(user.id);
+    return user;
   }
 }
 
