@@ -65,8 +65,14 @@ export class UsersService {
     await this.forget(id);
   }
 
-  existsByIdentifier(identifier: Identifier): Promise<boolean> {
-    return this.users.existsBy(whereIdentifier(identifier));
+  /**
+   * Asked by every otp/request. Plain SQL: TypeORM's existsBy builds a query with find options each
+   * time, which was 7 % of that request's CPU for a statement that never changes.
+   */
+  async existsByIdentifier(identifier: Identifier): Promise<boolean> {
+    const column = identifier.kind === 'email' ? 'email' : 'phone';
+    const rows = (await this.users.query(`SELECT 1 FROM users WHERE ${column} = $1 LIMIT 1`, [identifier.value])) as unknown[];
+    return rows.length > 0;
   }
 
   async isUsernameTaken(username: string): Promise<boolean> {
