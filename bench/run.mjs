@@ -157,7 +157,7 @@ async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun }) {
 
   // Correct verifies need live codes: request a pool first (delivered like any code), then verify each once.
   // (Well inside the codes' 5 minutes: the run must not meet expired ones.)
-  const poolSize = smoke ? 300 : Math.min(60_000, seconds * 5000);
+  const poolSize = smoke ? 300 : Math.min(100_000, seconds * 8000);
   const pool = [];
   for (let i = 0; i < poolSize; i += 500) {
     const batch = Array.from({ length: Math.min(500, poolSize - i) }, (_, j) => newEmail(`v${name}`, i + j));
