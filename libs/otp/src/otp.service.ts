@@ -118,7 +118,6 @@ export class OtpService {
     if (result.outcome === 'locked' && result.lockedNow) this.metrics.codesLocked.inc({ ...labels, scope: 'identifier' });
   }
 
-  /** Throws VERIFICATION_TOKEN_INVALID unless the token is alive for this purpose and identifier. */
   /**
    * Uses the token up; of concurrent callers exactly one gets through, the rest are refused. What it
    * answers gives the token back, for no longer than it had left, when the work it paid for failed.
