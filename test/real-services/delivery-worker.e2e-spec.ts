@@ -68,12 +68,13 @@ describe('the delivery queue in Redis, with workers of their own', () => {
     expect(smtp.received).toHaveLength(0);
     expect((await readiness(server.base)).delivery).toMatchObject({ status: 'ok', queued: 12 });
 
-    // What Redis holds of a job: no address and no code, only the sealed message and a masked recipient.
+    // What Redis holds of a job: no address, no code and not whether it is a code or a notice; only
+    // the sealed message and a masked recipient.
     const jobKeys = (await redis.keys(`${prefix}:messages:otp_*`)).filter((key) => /otp_[0-9a-f]{32}$/.test(key));
     expect(jobKeys).toHaveLength(12);
     const stored = await redis.hGetAll(jobKeys[0]);
     const data = JSON.parse(stored.data);
-    expect(data).toEqual({ sealed: expect.stringMatching(/^v1\./), kind: 'code', purpose: 'REGISTER', to: expect.stringMatching(/^u\*\*\*@example\.com$/) });
+    expect(data).toEqual({ sealed: expect.stringMatching(/^v1\./), purpose: 'REGISTER', to: expect.stringMatching(/^u\*\*\*@example\.com$/) });
     for (const identifier of identifiers) expect(JSON.stringify(stored)).not.toContain(identifier);
 
     await server.stop();

@@ -84,6 +84,8 @@ describe('logs in production', () => {
     expect(refreshed.status).toBe(200);
     expect((await call('POST', '/api/auth/token/refresh', { refresh: login.body.refresh })).status).toBe(401); // reuse
     expect((await call('GET', '/api/auth/me', undefined, `${login.body.access}x`)).status).toBe(401);
+    // A notice (no account) goes out too: its log line must read like a code's.
+    expect((await call('POST', '/api/auth/otp/request', { identifier: newEmail(), purpose: 'LOGIN' })).status).toBe(200);
     expect((await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${settings.METRICS_TOKEN}` } })).status).toBe(200);
     seen.push(registerCode, loginCode, verified.body.verification_token, loginVerified.body.verification_token);
     seen.push(registered.body.access, registered.body.refresh, login.body.access, login.body.refresh, refreshed.body.access, refreshed.body.refresh);
@@ -123,5 +125,10 @@ describe('logs in production', () => {
     expect(leaked).toEqual([]);
     // And not a JWT of any kind, whole or in part.
     expect(captured).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+    // A delivery's line says neither whether the message held a code nor a notice: that would enumerate accounts.
+    await eventually(async () => server.output().split('\n').filter((line) => line.includes(': delivered (attempt')).length >= 3);
+    const deliveries = server.output().split('\n').filter((line) => line.includes(': delivered (attempt'));
+    for (const line of deliveries) expect(line).toMatch(/otp_[0-9a-f]{32} to \S+ via smtp: delivered/);
+    expect(deliveries.join('\n')).not.toMatch(/no-account|account-exists|\bcode\b|notice/);
   });
 });

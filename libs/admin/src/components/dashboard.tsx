@@ -23,7 +23,6 @@ const DELIVERY_STATS: [key: string, label: string][] = [
 
 interface DeadLetter {
   messageId: string;
-  kind: string;
   purpose: string;
   to: string;
   reason: string;
@@ -77,7 +76,7 @@ const Delivery = ({ delivery }: { delivery: NonNullable<Overview['delivery']> })
                 <TableCell>{new Date(letter.failedAt).toLocaleString()}</TableCell>
                 <TableCell>{letter.to}</TableCell>
                 <TableCell>
-                  {letter.purpose} {letter.kind} ({letter.messageId})
+                  {letter.purpose} ({letter.messageId})
                 </TableCell>
                 <TableCell>{letter.attempts}</TableCell>
                 <TableCell>{letter.reason}</TableCell>

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { channelOf, type Metrics } from '#metrics';
 import { DeliveryChannel, type OtpMessage } from './delivery-channel.js';
@@ -39,10 +39,12 @@ export interface DeliveryStats {
   deadLetteredLast15m: number;
 }
 
-/** A message given up on, as an operator sees it: never the code, the recipient masked. */
+/**
+ * A message given up on, as an operator sees it: never the code, the recipient masked, and not
+ * whether it held a code or a notice (that would tell who has an account).
+ */
 export interface DeadLetter {
   messageId: string;
-  kind: OtpMessage['kind'];
   purpose: string;
   to: string;
   reason: string;
@@ -63,10 +65,14 @@ export function maskRecipient(value: string): string {
   return `${value.slice(0, 3)}***${value.slice(-2)}`;
 }
 
-/** The idempotency key: the same message (kind, purpose, recipient, code) always gets the same id. */
-export function messageIdOf(message: OtpMessage): string {
-  const digest = createHash('sha256').update([message.kind, message.purpose, message.recipient.value, message.code ?? ''].join('\n')).digest('hex');
-  return `otp_${digest.slice(0, 32)}`;
+/**
+ * A message's id, drawn once when it is queued and kept through every retry (the idempotency key a
+ * mail relay or SMS provider sees). Random, never derived from the message: it is logged, is a
+ * Redis key and a mail header, and anything computed from the code would give the code away to a
+ * search of its 10^6 candidates.
+ */
+export function newMessageId(): string {
+  return `otp_${randomBytes(16).toString('hex')}`;
 }
 
 /** The wait after the n-th failed attempt: base × 2^(n-1), at most 10 minutes. */
@@ -83,7 +89,7 @@ export type AttemptOutcome = { delivered: true } | { delivered: false; final: bo
 
 /**
  * One attempt at one message, as both queues make it: logs the message id, channel and outcome
- * (never the code), and says whether a failure is final (permanent, or the last attempt).
+ * (never the code, nor whether the message held one), and says whether a failure is final (permanent, or the last attempt).
  */
 export async function attemptDelivery(
   transport: Transport,
@@ -94,7 +100,7 @@ export async function attemptDelivery(
 ): Promise<AttemptOutcome> {
   const { id, message, attempt } = job;
   const channel = transport.channelFor?.(message) ?? transport.name;
-  const who = `${id} ${message.kind} to ${maskRecipient(message.recipient.value)} via ${channel}`;
+  const who = `${id} to ${maskRecipient(message.recipient.value)} via ${channel}`;
   try {
     await transport.deliver(message, id);
     metrics.codesDelivered.inc({ channel: channelOf(message.recipient.kind) });
@@ -142,8 +148,7 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
   }
 
   async send(message: OtpMessage): Promise<void> {
-    const id = messageIdOf(message);
-    if (this.jobs.has(id)) return; // already queued: the same message, the same code
+    const id = newMessageId();
     const job = { id, message, attempts: 0 };
     this.jobs.set(id, job);
     this.run(job);
@@ -182,8 +187,8 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
     if (outcome.final) {
       this.jobs.delete(job.id);
       this.deadLettered += 1;
-      const { kind, purpose, recipient } = job.message;
-      this.deadLetters.unshift({ messageId: job.id, kind, purpose, to: maskRecipient(recipient.value), reason: outcome.reason, attempts: job.attempts, failedAt: new Date().toISOString() });
+      const { purpose, recipient } = job.message;
+      this.deadLetters.unshift({ messageId: job.id, purpose, to: maskRecipient(recipient.value), reason: outcome.reason, attempts: job.attempts, failedAt: new Date().toISOString() });
       this.deadLetters.length = Math.min(this.deadLetters.length, KEPT_DEAD_LETTERS);
       return;
     }

@@ -12,7 +12,7 @@ import {
   DeliveryQueue,
   attemptDelivery,
   maskRecipient,
-  messageIdOf,
+  newMessageId,
   retryDelayMs,
   statsWithStatus,
   type DeadLetter,
@@ -35,12 +35,12 @@ export interface DeliverySettings extends QueuePolicy {
 
 /**
  * What is stored in Redis for a job: the message (recipient and code) sealed with AES-256-GCM under
- * KEYS_ENCRYPTION_KEY and bound to the job id, so a Redis dump or MONITOR shows no code and no
- * address; beside it only what an operator needs to see a failure.
+ * KEYS_ENCRYPTION_KEY and bound to the job id, so a Redis dump or MONITOR shows no code, no
+ * address and not whether the message holds a code or a notice; beside it only what an operator
+ * needs to see a failure.
  */
 interface DeliveryJobData {
   sealed: string;
-  kind: OtpMessage['kind'];
   purpose: string;
   to: string;
 }
@@ -79,8 +79,8 @@ function cappedBackoff(attemptsMade: number, _type?: string, _error?: Error, job
 const throttledWarning = (logger: Logger) => throttled(10_000, (error: Error) => logger.warn(`Delivery queue: Redis unavailable: ${error.message}`));
 
 /**
- * The queue with Redis (BullMQ): a message is a job whose id is the message's idempotency key, so the
- * same message is never queued twice; retries with capped exponential backoff up to maxAttempts,
+ * The queue with Redis (BullMQ): a message is a job whose id is the message's idempotency key, kept
+ * through its retries; retries with capped exponential backoff up to maxAttempts,
  * then the job stays in the failed set (the dead letters) for 7 days. Jobs survive restarts, and any
  * instance's worker (or `npm run worker`) may send them.
  */
@@ -96,8 +96,8 @@ export class RedisDeliveryQueue extends DeliveryQueue {
   }
 
   async send(message: OtpMessage): Promise<void> {
-    const id = messageIdOf(message);
-    const data: DeliveryJobData = { sealed: this.cipher.encrypt(JSON.stringify(message), id), kind: message.kind, purpose: message.purpose, to: maskRecipient(message.recipient.value) };
+    const id = newMessageId();
+    const data: DeliveryJobData = { sealed: this.cipher.encrypt(JSON.stringify(message), id), purpose: message.purpose, to: maskRecipient(message.recipient.value) };
     const { maxAttempts, retryBaseMs } = this.settings;
     await this.redis(() =>
       this.queue.add('deliver', data, {
@@ -128,7 +128,7 @@ export class RedisDeliveryQueue extends DeliveryQueue {
     return jobs.filter(Boolean).map((job) => {
       const data = job.data as DeliveryJobData;
       const failedAt = new Date(job.finishedOn ?? job.timestamp).toISOString();
-      return { messageId: job.id!, kind: data.kind, purpose: data.purpose, to: data.to, reason: job.failedReason, attempts: job.attemptsMade, failedAt };
+      return { messageId: job.id!, purpose: data.purpose, to: data.to, reason: job.failedReason, attempts: job.attemptsMade, failedAt };
     });
   }
 
