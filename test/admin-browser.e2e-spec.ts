@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startAdminFixture, type AdminFixture } from './support/admin-fixture.js';
@@ -44,6 +46,45 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
     await page.getByRole('button', { name: 'Login' }).click();
     await page.waitForLoadState('networkidle');
   }
+
+  it('does nothing for a page on another site or another origin that forges the panel’s actions', async () => {
+    // Runs first: the next test blocks the member through the panel itself.
+    const victim = f.member;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, f.admin.username, f.admin.password);
+    expect(new URL(page.url()).pathname).toBe('/admin');
+
+    // The attacker's page: an image, a form posted on load, a no-cors fetch, then a navigation.
+    const block = `${f.base}/admin/api/resources/User/records/${victim.id}/block`;
+    const rotate = `${f.base}/admin/api/resources/SigningKeys/actions/rotate`;
+    const attack = `<!doctype html><body>
+      <img src="${block}"><img src="${rotate}">
+      <form id="f" method="POST" action="${block}" target="sink"><input name="x" value="1"></form><iframe name="sink"></iframe>
+      <script>
+        fetch(${JSON.stringify(block)}, { method: 'POST', mode: 'no-cors', credentials: 'include' });
+        document.getElementById('f').submit();
+        setTimeout(() => { location.href = ${JSON.stringify(block)}; }, 500);
+      </script></body>`;
+    const attacker: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attack));
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const port = (attacker.address() as AddressInfo).port;
+    try {
+      // localhost is another site than 127.0.0.1; 127.0.0.1 on another port is the same site, another origin.
+      for (const origin of [`http://localhost:${port}`, `http://127.0.0.1:${port}`]) {
+        const navigated = page.waitForURL((url) => url.href.startsWith(f.base));
+        await page.goto(`${origin}/`);
+        await navigated;
+        await page.waitForLoadState('networkidle');
+        expect(await page.content()).not.toContain('Blocked; their sessions are revoked.');
+      }
+    } finally {
+      attacker.close();
+    }
+    const me = await fetch(`${f.base}/api/auth/me`, { headers: { authorization: `Bearer ${victim.access}` } });
+    expect(me.status).toBe(200); // never blocked
+    await context.close();
+  });
 
   it('signs in, finds the user from the seed flow, blocks them (their token dies) and signs out', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });

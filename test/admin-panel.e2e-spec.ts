@@ -19,7 +19,7 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
     form.set('password', f.admin.password);
     const res = await fetch(`${f.base}/admin/login`, { method: 'POST', body: form, redirect: 'manual' });
     expect(res.status).toBe(302);
-    expect(res.headers.get('set-cookie')).toMatch(/^otp_admin=.+; Path=\/admin; Expires=.+; HttpOnly; SameSite=Lax$/);
+    expect(res.headers.get('set-cookie')).toMatch(/^otp_admin=.+; Path=\/admin; Expires=.+; HttpOnly; SameSite=Strict$/);
   });
 
   it('sends security headers on its pages, with styles and fonts kept same-origin', async () => {

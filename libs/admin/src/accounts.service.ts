@@ -79,7 +79,7 @@ export class AccountsService {
 
   /**
    * An operator's edit of username, role and active flag, with the same rules as everywhere:
-   * a valid, free username; blocking ends every session. Audited with the fields that changed.
+   * a valid, free username; blocking ends every session; a role change every access token. Audited with the fields that changed.
    */
   async update(id: string, changes: { username?: string; role?: string; isActive?: boolean }, actor: Actor): Promise<User> {
     const username = changes.username?.trim().toLowerCase();
@@ -96,6 +96,8 @@ export class AccountsService {
       if (next.username && (await this.users.isUsernameTaken(next.username))) throw new DomainError('USERNAME_TAKEN', 'That username is taken.');
       await this.users.update(id, next, manager);
       if (next.isActive === false) await this.tokens.revokeAllSessions(id, 'blocked', manager);
+      // A role change ends the access tokens and panel sessions that carry the old one.
+      else if (next.role) await this.users.bumpSessionVersion(id, manager);
       const type = next.isActive === false ? 'user.blocked' : next.isActive === true ? 'user.unblocked' : 'user.updated';
       if (type !== 'user.updated') await this.webhooks.emit(type, { user_id: id, username: next.username ?? user.username, via: actor.via }, manager);
       await this.audit.record({ type, actorId: actor.userId, targetId: id, ip: actor.ip, details: { via: actor.via, changed: Object.keys(next).join(',') } }, manager);

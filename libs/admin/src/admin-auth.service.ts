@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '#audit';
@@ -5,7 +6,7 @@ import { Clock } from '#common';
 import { AppConfig } from '#config';
 import { RedisConnection } from '#redis';
 import { PasswordHasher, User } from '#users';
-import { FailedSignIns } from './failed-sign-ins.js';
+import { SignInAttempts } from './sign-in-attempts.js';
 
 /** What AdminJS keeps in the session for a signed-in admin. */
 export interface CurrentAdmin {
@@ -13,6 +14,8 @@ export interface CurrentAdmin {
   email: string;
   title: string;
   role: string;
+  /** Which credentials the session was opened with (see credentialStamp). */
+  stamp: string;
 }
 
 /** Thrown to AdminJS, which shows the message on its login page. */
@@ -29,7 +32,7 @@ export class TooManySignInAttempts extends Error {
  */
 @Injectable()
 export class AdminAuthService {
-  private readonly failures: FailedSignIns;
+  private readonly attempts: SignInAttempts;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -39,40 +42,50 @@ export class AdminAuthService {
     @Inject(Clock) clock: Clock,
     @Optional() @Inject(RedisConnection) redis: RedisConnection | null,
   ) {
-    this.failures = new FailedSignIns(redis ?? null, clock);
+    this.attempts = new SignInAttempts(redis ?? null, clock);
   }
 
-  async signIn(login: string, password: string, ip: string | undefined): Promise<CurrentAdmin | null> {
-    const account = `account:${String(login ?? '').trim().toLowerCase()}`;
+  async signIn(rawLogin: unknown, rawPassword: unknown, ip: string | undefined): Promise<CurrentAdmin | null> {
+    const login = normalizeLogin(rawLogin);
+    const password = typeof rawPassword === 'string' ? rawPassword : '';
+    // Keys of a fixed size, whatever was typed: a login is the attacker's to choose.
+    const account = `account:${createHash('sha256').update(login ?? String(rawLogin)).digest('base64url')}`;
     const address = `ip:${ip ?? 'unknown'}`;
     const { maxFailedSignInsPerAccount, maxFailedSignInsPerIp } = this.config.admin;
-    if ((await this.failures.count(account)) >= maxFailedSignInsPerAccount || (await this.failures.count(address)) >= maxFailedSignInsPerIp) {
-      throw new TooManySignInAttempts();
-    }
-    const user = await this.findByLogin(String(login ?? ''));
-    const passwordMatches = await this.passwords.verify(user?.passwordHash, String(password ?? ''));
+    const [accountAttempts, addressAttempts] = await this.attempts.take([account, address]);
+    if (accountAttempts > maxFailedSignInsPerAccount || addressAttempts > maxFailedSignInsPerIp) throw new TooManySignInAttempts();
+    const user = login === undefined ? null : await this.findByLogin(login);
+    const passwordMatches = await this.passwords.verify(user?.passwordHash, password);
     if (!user || !passwordMatches || user.role !== 'admin' || !user.isActive) {
-      await Promise.all([this.failures.add(account), this.failures.add(address)]);
-      await this.audit.recordBestEffort({ type: 'admin.sign_in_failed', targetId: user?.id ?? null, ip, details: { login: String(login ?? '').slice(0, 254) } });
+      await this.audit.recordBestEffort({ type: 'admin.sign_in_failed', targetId: user?.id ?? null, ip, details: { login: String(rawLogin ?? '').slice(0, MAX_LOGIN_LENGTH) } });
       return null;
     }
-    await this.failures.clear(account);
+    await Promise.all([this.attempts.clear(account), this.attempts.giveBack(address)]);
     await this.audit.record({ type: 'admin.signed_in', actorId: user.id, targetId: user.id, ip });
-    return { id: user.id, email: user.email ?? user.username, title: user.username, role: user.role };
+    return { id: user.id, email: user.email ?? user.username, title: user.username, role: user.role, stamp: this.credentialStamp(user) };
   }
 
   /**
    * Checked before every panel action: a session outlives nothing. An admin who has been blocked
-   * or demoted since signing in is refused at once, not when the session expires.
+   * or demoted since signing in, or whose password has been set again, is refused at once, and the
+   * session stays dead if the account is made an admin again.
    */
-  async isStillAdmin(currentAdmin: { id?: unknown } | undefined): Promise<boolean> {
+  async isStillAdmin(currentAdmin: { id?: unknown; stamp?: unknown } | undefined): Promise<boolean> {
     const id = typeof currentAdmin?.id === 'string' ? currentAdmin.id : undefined;
-    const user = id ? await this.dataSource.getRepository(User).findOneBy({ id }) : null;
-    return !!user && user.isActive && user.role === 'admin';
+    const user = id ? await this.dataSource.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id }).getOne() : null;
+    return !!user && user.isActive && user.role === 'admin' && currentAdmin?.stamp === this.credentialStamp(user);
   }
 
-  private findByLogin(login: string): Promise<User | null> {
-    const value = login.trim().toLowerCase();
+  /**
+   * Changes when the password is set and when every session is ended (a block, a demotion, logout
+   * everywhere), so a panel session opened before any of those no longer works. Keyed with the
+   * session secret: the session store holds nothing computed from the password hash alone.
+   */
+  private credentialStamp(user: Pick<User, 'sessionVersion' | 'passwordHash'>): string {
+    return createHmac('sha256', this.config.admin.sessionSecret).update(`${user.sessionVersion}\n${user.passwordHash ?? ''}`).digest('base64url');
+  }
+
+  private findByLogin(value: string): Promise<User | null> {
     return this.dataSource
       .getRepository(User)
       .createQueryBuilder('u')
@@ -80,4 +93,14 @@ export class AdminAuthService {
       .where(value.includes('@') ? 'u.email = :value' : 'u.username = :value', { value })
       .getOne();
   }
+}
+
+/** The longest login that can name an account (an email address is at most 254 characters). */
+const MAX_LOGIN_LENGTH = 254;
+
+/** A username or email as stored, or undefined for what can name no account. */
+function normalizeLogin(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const value = raw.trim().toLowerCase();
+  return value.length > 0 && value.length <= MAX_LOGIN_LENGTH ? value : undefined;
 }

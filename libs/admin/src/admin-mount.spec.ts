@@ -17,7 +17,7 @@ describe('the admin panel mount', () => {
       done();
     });
     server.post('/api/thing', async (request) => ({ api: request.body }));
-    mountAdminPanel(server, adminApp(() => false, loadRouter));
+    mountAdminPanel(server, adminApp(() => false, 16_384, loadRouter));
     const base = await server.listen({ port: 0, host: '127.0.0.1' });
     return (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
   };
@@ -89,5 +89,41 @@ describe('the admin panel mount', () => {
     expect((await call('/administrator')).status).toBe(404);
     expect(await (await call('/api/thing', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()).toEqual({ api: {} });
     expect(loads).toBe(0);
+  });
+
+  it('refuses a body over the limit or of undeclared length before the panel loads', async () => {
+    let loads = 0;
+    const call = await serve(async () => {
+      loads++;
+      return (_req, res) => void res.send('panel');
+    });
+    const big = await call('/admin/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(16_385) });
+    expect([big.status, ((await big.json()) as { code: string }).code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const stream = new ReadableStream({ start: (controller) => (controller.enqueue(new TextEncoder().encode('{}')), controller.close()) });
+    const chunked = await call('/admin/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    expect([chunked.status, ((await chunked.json()) as { code: string }).code]).toEqual([411, 'LENGTH_REQUIRED']);
+    expect(loads).toBe(0);
+    expect((await call('/admin/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(16_384) })).status).toBe(200);
+  });
+
+  it("lets through only the panel's own calls to its API and its forms, by Sec-Fetch-Site or Origin", async () => {
+    const call = await serve(async () => (_req, res) => void res.send('panel'));
+    const status = async (path: string, method: string, headers: Record<string, string>) => (await call(path, { method, headers })).status;
+    const host = (await call('/admin/login')).url.replace(/\/admin\/login$/, '');
+    // Reads of pages are free: a link from anywhere may open the panel.
+    expect(await status('/admin/resources/User', 'GET', { 'sec-fetch-site': 'cross-site' })).toBe(200);
+    for (const path of ['/admin/api/resources/User/records/1/block', '/admin/login']) {
+      for (const method of ['GET', 'POST']) {
+        if (path === '/admin/login' && method === 'GET') continue;
+        const row = (headers: Record<string, string>) => status(path, method, headers);
+        expect([path, method, await row({ 'sec-fetch-site': 'same-origin' })]).toEqual([path, method, 200]);
+        expect([path, method, await row({ origin: host })]).toEqual([path, method, 200]);
+        expect([path, method, await row({})]).toEqual([path, method, 200]); // no browser's request
+        const forgeries: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { 'sec-fetch-site': 'none' }, { origin: 'https://evil.example' }, { origin: 'null' }];
+        for (const forged of forgeries) {
+          expect([path, method, forged, await row(forged)]).toEqual([path, method, forged, 403]);
+        }
+      }
+    }
   });
 });

@@ -5,6 +5,7 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { DomainError, logFailure, sendError, toDomainError } from '#common';
+import { boundedBodies, sameOriginOnly } from './admin-request-guards.js';
 
 export const ADMIN_ROOT = '/admin';
 
@@ -29,16 +30,16 @@ const adminHeaders = helmet({
  * The admin panel as an Express app of its own, since AdminJS's router (@adminjs/nestjs's
  * ExpressLoader, @adminjs/express) is Express's. AdminJS loads on the first request to it: it and its
  * dependencies take about a second and 100 MB per process to load, which a start-up (and every
- * HTTP worker nobody opens the panel on) should not pay. In order: the admin headers; the
- * components' bundle, served here because AdminJS serves it with res.sendFile from `.adminjs/`,
+ * HTTP worker nobody opens the panel on) should not pay. In order: the admin headers; the body
+ * bound and the same-origin check, before anything reads a body or a session; the components' bundle, served here because AdminJS serves it with res.sendFile from `.adminjs/`,
  * which Express 5 refuses (a dot directory); the panel; the one error shape for what is left.
  */
-export function adminApp(trustProxy: (address: string, hop: number) => boolean, loadRouter: () => Promise<RequestHandler>): Express {
+export function adminApp(trustProxy: (address: string, hop: number) => boolean, bodyLimitBytes: number, loadRouter: () => Promise<RequestHandler>): Express {
   const logger = new Logger('AdminPanel');
   const app = express();
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
-  app.use(ADMIN_ROOT, adminHeaders);
+  app.use(ADMIN_ROOT, adminHeaders, boundedBodies(bodyLimitBytes), sameOriginOnly);
   app.get(`${ADMIN_ROOT}/frontend/assets/components.bundle.js`, (_req: Request, res: Response) => res.sendFile(COMPONENTS_BUNDLE, { dotfiles: 'allow', maxAge: '1h' }));
   let router: Promise<RequestHandler> | undefined;
   app.use(ADMIN_ROOT, function admin(req: Request, res: Response, next: NextFunction) {

@@ -40,7 +40,7 @@ class AdminPanelMount implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const panel = adminApp(trustedProxy(this.config.http.trustProxy), async () => {
+    const panel = adminApp(trustedProxy(this.config.http.trustProxy), this.config.http.bodyLimitBytes, async () => {
       const { buildAdminRouter } = await import('./admin-panel.runtime.js');
       const { config, dataSource, accounts, auth, dashboard, keys, webhooks } = this;
       return buildAdminRouter({ config, dataSource, accounts, auth, dashboard, keys, webhooks, redis: this.redis ?? null });

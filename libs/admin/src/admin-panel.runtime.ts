@@ -11,6 +11,7 @@ import type { WebhooksService } from '#webhooks';
 import type { AccountsService } from './accounts.service.js';
 import type { AdminAuthService } from './admin-auth.service.js';
 import { ADMIN_ROOT } from './admin-mount.js';
+import { formidableOptions } from './admin-request-guards.js';
 import { adminResources, assertStillAdmin } from './admin-resources.js';
 import { Components, componentLoader } from './component-loader.js';
 import type { DashboardService } from './dashboard.service.js';
@@ -79,6 +80,7 @@ export async function buildAdminRouter({ config, dataSource, accounts, auth, das
   const capture = { getInstance: () => ({ use: (_path: string, handler: RequestHandler) => (router = handler) }) } as unknown as AbstractHttpAdapter;
   await new ExpressLoader().register(admin, capture, {
     adminJsOptions: admin.options,
+    formidableOptions: formidableOptions(config.http.bodyLimitBytes),
     auth: {
       authenticate: (login: string, password: string, context?: { req?: { ip?: string } }) => auth.signIn(login, password, context?.req?.ip),
       cookieName,
@@ -91,7 +93,8 @@ export async function buildAdminRouter({ config, dataSource, accounts, auth, das
       resave: false,
       saveUninitialized: false,
       rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.isProduction, maxAge: config.admin.sessionTtlSeconds * 1000, path: ADMIN_ROOT },
+      // Strict: a link or navigation from another site arrives signed out (admin-request-guards.ts).
+      cookie: { httpOnly: true, sameSite: 'strict', secure: config.isProduction, maxAge: config.admin.sessionTtlSeconds * 1000, path: ADMIN_ROOT },
     },
   });
   if (!router) throw new Error('@adminjs/nestjs ExpressLoader mounted no router');

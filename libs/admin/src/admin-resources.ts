@@ -8,6 +8,7 @@ import { WebhookDelivery, WebhookEndpoint, type WebhooksService } from '#webhook
 import { Components } from './component-loader.js';
 import type { AccountsService, Actor } from './accounts.service.js';
 import type { AdminAuthService } from './admin-auth.service.js';
+import { allowedListQuery } from './list-query.js';
 
 const actorOf = (context: ActionContext): Actor => ({
   userId: (context.currentAdmin?.id as string | undefined) ?? null,
@@ -246,15 +247,18 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
       },
     },
   ];
-  // Every action, built-in or ours, first checks that the signed-in admin is still an active admin.
+  // Every action, built-in or ours, first checks that the signed-in admin is still an active admin;
+  // lists and searches then keep only the filters and sort keys the panel offers.
   const stillAdmin = async (request: ActionRequest, context: ActionContext) => {
     await assertStillAdmin(auth, context.currentAdmin);
     return request;
   };
   for (const { options } of resources) {
-    const actions = (options!.actions ??= {}) as Record<string, object>;
+    // A copy: resources share `noWrites`, and each gets hooks of its own.
+    const actions = (options!.actions = { ...options!.actions }) as Record<string, object>;
+    const listQuery = allowedListQuery({ filterable: options!.filterProperties ?? [], sortable: options!.listProperties ?? [] });
     for (const name of ['list', 'show', 'search', 'edit', 'new', 'delete', 'bulkDelete', ...Object.keys(actions)]) {
-      actions[name] = { ...actions[name], before: stillAdmin };
+      actions[name] = { ...actions[name], before: name === 'list' || name === 'search' ? [stillAdmin, listQuery] : stillAdmin };
     }
   }
   return resources;
