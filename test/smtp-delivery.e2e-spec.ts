@@ -57,6 +57,15 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     expect(codeIn(smtp.received[0].text ?? '')).toBeUndefined();
   });
 
+  it('has no /api/dev/otp route outside the development channel: 404 whatever the query', async () => {
+    const { t } = await setUp();
+    for (const query of ['', '?identifier=a@b.co&purpose=LOGIN', '?purpose=nope']) {
+      const res = await t.http().get(`/api/dev/otp${query}`);
+      expect({ query, status: res.status, code: res.body.code }).toEqual({ query, status: 404, code: 'NOT_FOUND' });
+    }
+    expect(Object.keys((await t.http().get('/docs-json').expect(200)).body.paths)).not.toContain('/api/dev/otp');
+  });
+
   it('puts nothing derivable from the code in the Message-ID: an offline search of every code finds nothing', async () => {
     const { smtp, t } = await setUp();
     const identifier = newEmail();

@@ -8,7 +8,7 @@ import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
 import { HealthModule } from '#health';
 import { MetricsModule } from '#metrics';
-import { DeliveryModule, OtpModule } from '#otp';
+import { DeliveryModule, DevOutboxModule, OtpModule } from '#otp';
 import { RedisModule } from '#redis';
 import { SigningKeysModule } from '#signing-keys';
 import { WebhooksModule } from '#webhooks';
@@ -39,6 +39,7 @@ export class AppModule {
         AuthTokensModule,
         DeliveryModule.forRoot(config, 'api'),
         OtpModule,
+        ...(config.delivery.channel === 'dev' ? [DevOutboxModule] : []),
         AuthModule,
         HealthModule,
         ...(options.adminPanel ? [AdminPanelModule] : []),

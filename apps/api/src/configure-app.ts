@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -27,7 +28,22 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
       const domainError = toDomainError(error);
       void reply.code(domainError.status).headers(errorHeaders(domainError)).send(errorBody(domainError));
     },
+    // What Node's HTTP parser refuses before Fastify sees a request (headers too large, not HTTP).
+    clientErrorHandler: answerClientError,
   });
+}
+
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new DomainError('HEADERS_TOO_LARGE', 'The request headers are too large.')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new DomainError('REQUEST_TIMEOUT', 'The request took too long to arrive.')
+        : new DomainError('MALFORMED_REQUEST', 'The request is not valid HTTP.');
+  const body = JSON.stringify(errorBody(refusal));
+  const head = Object.entries({ ...errorHeaders(refusal), 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(([name, value]) => `${name}: ${value}`);
+  socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
 /**
@@ -63,7 +79,7 @@ export function configureApp(app: NestFastifyApplication): void {
   if (config.http.corsOrigins.length) app.enableCors({ origin: config.http.corsOrigins, credentials: false });
   app.setGlobalPrefix('api', { exclude: ['health', 'health/ready', '.well-known/jwks.json'] });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(allowedMethodsOf(fastify)));
 
   // Built on the first request for it, not at every start-up.
   const document = () =>
@@ -84,11 +100,56 @@ function refuseMalformedJson(fastify: FastifyInstance): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parse(request, body as string, (error: Error | null, value?: unknown) => {
+    const text = body as string;
+    // Deeper than any request of ours: class-transformer would recurse through it until the stack ran out.
+    if (nestingDepth(text) > MAX_JSON_DEPTH) return done(new DomainError('MALFORMED_JSON', `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`), undefined);
+    parse(request, text, (error: Error | null, value?: unknown) => {
       if (error) done(new DomainError('MALFORMED_JSON', 'The request body is not valid JSON.'), undefined);
+      // A \ud800 escape parses to a lone surrogate, which no identifier, name or token holds and
+      // which throws in URI and email checks further on.
+      else if (ESCAPED_SURROGATE.test(text) && !wellFormed(value)) done(new DomainError('MALFORMED_JSON', 'The request body holds text that is not valid Unicode.'), undefined);
       else done(null, value);
     });
   });
+}
+
+const MAX_JSON_DEPTH = 32;
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+
+/** How deep arrays and objects nest in JSON text, brackets inside strings aside. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+function wellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return value.isWellFormed();
+  if (value === null || typeof value !== 'object') return true;
+  return Object.entries(value).every(([key, item]) => key.isWellFormed() && wellFormed(item));
+}
+
+/**
+ * The methods the routes registered from here on answer for a path, so that a known path asked
+ * with another method is told 405 and what it allows, not 404.
+ */
+function allowedMethodsOf(fastify: FastifyInstance): (path: string) => string[] {
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  fastify.addHook('onRoute', (route) => {
+    const escaped = route.url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*');
+    routes.push({ pattern: new RegExp(`^${escaped}/?$`), methods: ([] as string[]).concat(route.method) });
+  });
+  return (path) => [...new Set(routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods))];
 }
 
 /** The headers a helmet middleware sets: they depend on nothing in the request. */

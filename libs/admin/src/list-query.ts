@@ -39,9 +39,10 @@ export function allowedListQuery(rules: ListQueryRules) {
       }
     }
     const params = { ...request.params };
-    // search/:query filters on the resource's title property: only when that may be filtered on.
+    // search/:query filters on the resource's title property (or searchProperty): only when that may
+    // be filtered on with that value.
     const searched = kept.searchProperty ?? context.resource.decorate().titleProperty().name();
-    if (params.query !== undefined && !filterable.has(searched)) delete params.query;
+    if (params.query !== undefined && !fitsFilter(context, filterable, searched, String(params.query))) delete params.query;
     return { ...request, query: kept, params };
   };
 }

@@ -1,5 +1,5 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DependencyUnavailableError, DomainError, errorBody, errorHeaders } from './domain-error.js';
 import { isDatabaseUnavailable, isMalformedValue } from './dependency-errors.js';
 import type { ErrorCode } from './error-codes.js';
@@ -24,13 +24,25 @@ const CODE_FOR_STATUS: Partial<Record<number, ErrorCode>> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  /** `allowedMethods` names the methods a path's routes answer (for 405 instead of 404). */
+  constructor(private readonly allowedMethods: (path: string) => string[] = () => []) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (reply.sent) return;
-    const error = toDomainError(exception);
+    let error = toDomainError(exception);
+    let allow: string[] = [];
+    // Nest's NotFoundException here is the router's: no route for this method and path.
+    if (exception instanceof NotFoundException) {
+      allow = this.allowedMethods(host.switchToHttp().getRequest<FastifyRequest>().url.split('?')[0]);
+      if (allow.length) error = new DomainError('METHOD_NOT_ALLOWED', `This route answers ${allow.join(', ')}.`);
+    }
     logFailure(this.logger, exception, error);
     // Content-Type set explicitly: the reply keeps one the route declared for success (the dev outbox's text/plain).
-    void reply.code(error.status).headers(errorHeaders(error)).send(errorBody(error));
+    void reply
+      .code(error.status)
+      .headers({ ...errorHeaders(error), ...(allow.length ? { allow: allow.join(', ') } : {}) })
+      .send(errorBody(error));
   }
 }
 

@@ -14,7 +14,7 @@ class DevOutboxQuery {
 }
 
 /**
- * Development channel only (the service refuses to start with it in production): the last code
+ * Development channel only (registered only with it, which production refuses): the last code
  * sent to an identifier, as plain text, for curl scripts and load drivers.
  */
 @ApiTags('development')

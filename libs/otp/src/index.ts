@@ -4,6 +4,6 @@ export { DeliveryQueue, InProcessDeliveryQueue, type DeadLetter, type DeliverySt
 export { DeliveryModule, type DeliveryRole } from './delivery/delivery.module.js';
 export { OtpCrypto } from './otp-crypto.js';
 export { OtpStore, OTP_PURPOSES, type OtpPurpose } from './otp-store.js';
-export { OtpModule } from './otp.module.js';
+export { DevOutboxModule, OtpModule } from './otp.module.js';
 export { OtpService } from './otp.service.js';
 export { DELIVERY_QUEUE } from './delivery/redis-delivery.queue.js';

@@ -14,7 +14,7 @@ import { OtpService } from './otp.service.js';
 /** Codes: request and verify. The DeliveryChannel it sends through comes from DeliveryModule (global). */
 @Module({
   imports: [UsersModule, AuditModule],
-  controllers: [OtpController, DevOutboxController],
+  controllers: [OtpController],
   providers: [
     OtpCrypto,
     OtpService,
@@ -27,3 +27,10 @@ import { OtpService } from './otp.service.js';
   exports: [OtpService, OtpStore],
 })
 export class OtpModule {}
+
+/**
+ * GET /api/dev/otp (the last code sent, for scripts), imported only with the development channel:
+ * with any other the route does not exist at all, so production has nothing there to probe.
+ */
+@Module({ imports: [OtpModule], controllers: [DevOutboxController] })
+export class DevOutboxModule {}
