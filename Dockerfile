@@ -1,5 +1,5 @@
 # Builds the service the way the README does (npm ci, npm run build) and runs the compiled server.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Install scripts stay off, as npm 11 leaves them here: argon2 loads the prebuilt binary it ships.
@@ -10,7 +10,7 @@ COPY apps ./apps
 COPY libs ./libs
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # A heap limit keeps V8 from letting a busy process grow to several times what it holds live
 # (README, Production notes); NODE_OPTIONS, so `docker run -e NODE_OPTIONS=…` can change it.
 ENV NODE_ENV=production PORT=8010 NODE_OPTIONS=--max-old-space-size=512

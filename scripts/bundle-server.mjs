@@ -71,7 +71,7 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   // Nest, TypeORM and the logs use class names; bundling must not rename a class to avoid a clash.
   keepNames: true,
   sourcemap: 'linked',

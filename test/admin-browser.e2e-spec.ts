@@ -1,25 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startAdminFixture, type AdminFixture } from './support/admin-fixture.js';
+import { launchChromium } from './support/browser.js';
 import { newEmail } from './support/factories.js';
 import { startSmtpServer } from './support/smtp-server.js';
 import { eventually } from './support/tcp-proxy.js';
 import { backend } from './support/test-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 
-// A person at the admin panel in a real browser (Debian's chromium; .ci/run installs it).
+// A person at the admin panel in a real browser (support/browser.ts finds or brings Chromium).
 describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, () => {
   let f: AdminFixture;
   let browser: Browser;
   // Codes go out over SMTP to a server that refuses every recipient, so the dashboard has dead letters to show.
   let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`No browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
     smtp = await startSmtpServer(() => Promise.reject(Object.assign(new Error('550 No such user here'), { responseCode: 550 })));
     f = await startAdminFixture(18551, {
       DELIVERY_CHANNEL: 'live',
@@ -27,11 +26,7 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
       DELIVERY_DEGRADED_FAILURES: '1',
       DELIVERY_QUEUE_PREFIX: `{test-${randomBytes(4).toString('hex')}}`,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
