@@ -7,7 +7,7 @@ export function fail(error: unknown): void {
     error instanceof DomainError
       ? `${error.message} (${error.code})`
       : isSchemaMissing(error)
-        ? 'The database has no schema yet: run `npm run cli -- migrate` (or start the server once).'
+        ? 'The database has no schema yet: run `npx otp-auth migrate` (or start the server once).'
         : isDatabaseUnavailable(error)
           ? `The database is unavailable (${String((error as Error).message)}).`
           : String((error as Error)?.message ?? error);

@@ -28,7 +28,7 @@ class ProgramName implements OnModuleInit {
   constructor(@InjectCommander() private readonly program: { name(name: string): unknown }) {}
 
   onModuleInit(): void {
-    this.program.name('npm run cli --');
+    this.program.name('otp-auth');
   }
 }
 

@@ -66,7 +66,7 @@ export async function buildAdminRouter({ config, dataSource, accounts, auth, das
           components: {
             Login: {
               welcomeHeader: 'OTP authentication service',
-              welcomeMessage: 'Operators sign in here. Give an account a password with: npm run cli -- set-password <username> --admin',
+              welcomeMessage: 'Operators sign in here. Give an account a password with: npx otp-auth set-password <username> --admin',
               properties: { email: 'Username or email', password: 'Password' },
             },
           },
