@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cliMain = `${root}dist/apps/cli/src/main.js`;
 // The bundle npm start and the Docker image run (scripts/bundle-server.mjs).
-const apiMain = `${root}dist/server/main.js`;
+export const apiMain = `${root}dist/server/main.js`;
 const workerMain = `${root}dist/apps/worker/src/main.js`;
 
 /** A loopback port nothing listens on right now. */
@@ -59,11 +59,12 @@ export interface RunningServer {
  * that fails to start is killed and its last stderr lines are in the error, so nothing lingers to
  * keep jest from exiting.
  */
-export async function startServer(env: Record<string, string | undefined>, port: number): Promise<RunningServer> {
+export async function startServer(env: Record<string, string | undefined>, port: number, options: { cwd?: string } = {}): Promise<RunningServer> {
   // Every spawned server is reached from 127.0.0.1: per-IP limits stay out of the way unless a test sets them.
   const generous = { RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000', RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000', RATE_LIMIT_SIGN_INS_PER_IP: '100000' };
   const child = spawn(process.execPath, [apiMain], {
     env: cleanEnv({ ...generous, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }),
+    cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -138,7 +139,7 @@ export async function startServers(env: Record<string, string | undefined>, port
 export const TEST_KEYS_ENCRYPTION_KEY = Buffer.alloc(32, 'test-kek').toString('base64');
 
 // The CLI and server read only what the test passes, plus PATH and HOME.
-function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+export function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', KEYS_ENCRYPTION_KEY: TEST_KEYS_ENCRYPTION_KEY };
   return Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
 }

@@ -93,6 +93,11 @@ export function configureApp(app: NestFastifyApplication): void {
         .build(),
     );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+  // The front door: a browser goes to Swagger UI; anything else is told where things are.
+  fastify.get('/', (request, reply) => {
+    if (request.headers.accept?.includes('text/html')) return reply.redirect('/docs');
+    return { service: 'otp-auth', docs: '/docs', openapi: '/docs-json', health: '/health', jwks: '/.well-known/jwks.json', admin: '/admin' };
+  });
 }
 
 /** JSON bodies parsed as Fastify parses them (prototype poisoning refused); what is not JSON is MALFORMED_JSON. */

@@ -20,13 +20,17 @@ if (config.http.workers > 1 && cluster.isPrimary) {
   const { superviseWorkers } = await import('./http-workers.js');
   await superviseWorkers(config);
 } else {
-  const [{ serve }, { DataDirInUseError }, { KeyDecryptionError }] = await Promise.all([import('./server.js'), import('#database'), import('#signing-keys')]);
+  const [{ serve }, { startupFailureLine }, { DataDirInUseError }, { KeyDecryptionError }] = await Promise.all([
+    import('./server.js'),
+    import('./startup-failure.js'),
+    import('#database'),
+    import('#signing-keys'),
+  ]);
   await serve(config, { worker: cluster.isWorker }).catch((error: unknown) => {
     // Start-up problems a person can fix get one clear line, not a stack trace.
-    if (error instanceof DataDirInUseError || error instanceof KeyDecryptionError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
+    const line = error instanceof DataDirInUseError || error instanceof KeyDecryptionError ? error.message : startupFailureLine(error, config);
+    if (line === undefined) throw error;
+    console.error(line);
+    process.exit(1);
   });
 }

@@ -10,7 +10,7 @@ import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, no
 /** Who is acting: an admin in the panel, or the CLI (no user). */
 export interface Actor {
   userId: string | null;
-  via: 'cli' | 'admin-panel';
+  via: 'cli' | 'admin-panel' | 'bootstrap';
   ip?: string;
 }
 
@@ -56,6 +56,27 @@ export class AccountsService {
       await this.audit.record({ type: 'admin.password_set', actorId: actor.userId, targetId: user.id, ip: actor.ip, details: { via: actor.via, grantAdmin: !!options.grantAdmin } }, manager);
       return Object.assign(user, changes);
     });
+  }
+
+  /** Whether any account has the admin role. */
+  async adminExists(): Promise<boolean> {
+    const rows = (await this.dataSource.query(`SELECT 1 FROM users WHERE role = 'admin' LIMIT 1`)) as unknown[];
+    return rows.length > 0;
+  }
+
+  /**
+   * ADMIN_BOOTSTRAP_*: creates that admin, with its password, when no admin exists yet, so a first
+   * start has a way in. Answers whether it did. Several instances starting at once race to the
+   * unique username; the losers find it taken and do nothing.
+   */
+  async bootstrapAdmin(bootstrap: { username: string; email: string; password: string }): Promise<boolean> {
+    if (await this.adminExists()) return false;
+    try {
+      return (await this.createAdmin(bootstrap.username, bootstrap.email, bootstrap.password, { userId: null, via: 'bootstrap' })).created;
+    } catch (error) {
+      if (error instanceof DomainError && (error.code === 'USERNAME_TAKEN' || error.code === 'ACCOUNT_EXISTS')) return false;
+      throw error;
+    }
   }
 
   /** Creates an admin unless a user by that name exists (then nothing changes). */

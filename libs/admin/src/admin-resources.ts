@@ -6,13 +6,13 @@ import { SigningKey, type SigningKeysService } from '#signing-keys';
 import { User } from '#users';
 import { WebhookDelivery, WebhookEndpoint, type WebhooksService } from '#webhooks';
 import { Components } from './component-loader.js';
-import type { AccountsService, Actor } from './accounts.service.js';
+import type { AccountsService } from './accounts.service.js';
 import type { AdminAuthService } from './admin-auth.service.js';
 import { allowedListQuery } from './list-query.js';
 
-const actorOf = (context: ActionContext): Actor => ({
+const actorOf = (context: ActionContext) => ({
   userId: (context.currentAdmin?.id as string | undefined) ?? null,
-  via: 'admin-panel',
+  via: 'admin-panel' as const,
 });
 
 const noWrites = {

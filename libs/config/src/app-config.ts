@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { CountryCode } from 'libphonenumber-js';
@@ -76,6 +77,8 @@ export class AppConfig {
     sessionTtlSeconds: number;
     maxFailedSignInsPerAccount: number;
     maxFailedSignInsPerIp: number;
+    /** ADMIN_BOOTSTRAP_*: the admin to create at start-up if there is none. */
+    bootstrap: { username: string; email: string; password: string } | undefined;
   };
 
   get isProduction(): boolean {
@@ -86,10 +89,20 @@ export class AppConfig {
 export class ConfigError extends Error {}
 
 /**
- * Validates the environment and returns the typed config, or throws a ConfigError listing every
- * problem at once. `PGLITE_MEMORY=1` is for tests only: an in-memory PGlite with nothing on disk.
+ * The process's environment after `.env` in the working directory, when there is one (as
+ * `cp .env.example .env` expects): a variable the real environment sets wins over the file's.
  */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+function processEnvironment(): NodeJS.ProcessEnv {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return process.env;
+}
+
+/**
+ * Validates the environment (given, or the process's with `.env`) and returns the typed config,
+ * or throws a ConfigError listing every problem at once. `PGLITE_MEMORY=1` is for tests only: an in-memory PGlite with nothing on disk.
+ */
+export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
+  source ??= processEnvironment();
   const defined = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const env = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
   const problems = validateSync(env, { whitelist: false }).flatMap((e) =>
@@ -122,6 +135,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('KEYS_ENCRYPTION_KEY: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
   const webhookEndpoints = parseWebhookEndpoints(env.WEBHOOK_ENDPOINTS, problems);
+  const bootstrap = [env.ADMIN_BOOTSTRAP_USERNAME, env.ADMIN_BOOTSTRAP_EMAIL, env.ADMIN_BOOTSTRAP_PASSWORD];
+  if (bootstrap.some(Boolean) && !bootstrap.every(Boolean)) problems.push('ADMIN_BOOTSTRAP_USERNAME, ADMIN_BOOTSTRAP_EMAIL, ADMIN_BOOTSTRAP_PASSWORD: set all three, or none');
+  if (env.ADMIN_BOOTSTRAP_PASSWORD && [...env.ADMIN_BOOTSTRAP_PASSWORD].length < env.ADMIN_PASSWORD_MIN_LENGTH) {
+    problems.push(`ADMIN_BOOTSTRAP_PASSWORD: at least ADMIN_PASSWORD_MIN_LENGTH (${env.ADMIN_PASSWORD_MIN_LENGTH}) characters`);
+  }
   if (env.DELIVERY_CHANNEL === 'live' && !env.SMTP_URL && !env.SMS_PROVIDER) problems.push('DELIVERY_CHANNEL: live needs SMTP_URL (email), SMS_PROVIDER (phone numbers), or both');
   if (env.SMS_PROVIDER === 'twilio' && (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN || !(env.TWILIO_FROM || env.TWILIO_MESSAGING_SERVICE_SID))) {
     problems.push('SMS_PROVIDER: twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID');
@@ -229,6 +247,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS,
       maxFailedSignInsPerAccount: env.ADMIN_MAX_FAILED_SIGN_INS_PER_ACCOUNT,
       maxFailedSignInsPerIp: env.ADMIN_MAX_FAILED_SIGN_INS_PER_IP,
+      bootstrap: bootstrap.every(Boolean) ? { username: env.ADMIN_BOOTSTRAP_USERNAME!, email: env.ADMIN_BOOTSTRAP_EMAIL!, password: env.ADMIN_BOOTSTRAP_PASSWORD! } : undefined,
     },
   });
 }

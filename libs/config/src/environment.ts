@@ -174,4 +174,8 @@ export class EnvironmentVariables {
   /** Failed admin sign-ins allowed per account, and per IP address, in 15 minutes. */
   @Transform(toInt) @IsInt() @Min(1) ADMIN_MAX_FAILED_SIGN_INS_PER_ACCOUNT = 5;
   @Transform(toInt) @IsInt() @Min(1) ADMIN_MAX_FAILED_SIGN_INS_PER_IP = 20;
+  /** The first admin, made at start-up when no admin exists yet (all three, or none). */
+  @IsOptional() @IsString() ADMIN_BOOTSTRAP_USERNAME?: string;
+  @IsOptional() @IsString() ADMIN_BOOTSTRAP_EMAIL?: string;
+  @IsOptional() @IsString() ADMIN_BOOTSTRAP_PASSWORD?: string;
 }

@@ -32,7 +32,11 @@ export function lockDataDir(dataDir: string): () => void {
     writeFileSync(file, String(process.pid));
   }
   return () => {
-    const holder = Number(readFileSync(file, { encoding: 'utf8', flag: 'a+' }));
-    if (holder === process.pid) rmSync(file, { force: true });
+    try {
+      if (Number(readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
+    } catch (error) {
+      // Released already (by another path of the same shutdown): nothing to do.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   };
 }
