@@ -12,7 +12,7 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 # A heap limit keeps V8 from letting a busy process grow to several times what it holds live
-# (README, Production notes); NODE_OPTIONS, so `docker run -e NODE_OPTIONS=…` can change it.
+# (docs/operations.md, Production notes); NODE_OPTIONS, so `docker run -e NODE_OPTIONS=…` can change it.
 ENV NODE_ENV=production PORT=8010 NODE_OPTIONS=--max-old-space-size=512
 WORKDIR /app
 COPY --from=build /app/package.json ./
