@@ -11,7 +11,7 @@ import { backend } from './support/test-app.js';
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /**
- * Another service verifying our tokens on its own, as the README shows: jose, our JWKS URL, issuer,
+ * Another service verifying our tokens on its own, as docs/api.md shows: jose, our JWKS URL, issuer,
  * audience and typ. Against the built server over real HTTP, with the CLI rotating and retiring keys
  * beside it. Keys are re-read every second here (KEYS_REFRESH_SECONDS=1) so the test can wait for it.
  */

@@ -4,26 +4,9 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminSignIn } from './support/admin-fixture.js';
-import { apiMain, cleanEnv, freePort, startServer } from './support/cli.js';
+import { cleanEnv, freePort, runCli, runServerToExit, startServer } from './support/cli.js';
 import { newEmail } from './support/factories.js';
 import { backend } from './support/test-app.js';
-
-/** Runs the built server until it exits (a start that must fail), with what it printed. */
-function runUntilExit(env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [apiMain], { env: cleanEnv({ LOG_LEVEL: 'log', ...env, HOST: '127.0.0.1' }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 // A newcomer's first start, on the built server: where things are, a first admin, .env, and each
 // way a start can fail told in one line that leaves nothing behind.
@@ -43,7 +26,7 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
       const lines = server.output().trim().split('\n');
       const ready = lines.findIndex((line) => line.includes('Ready (NODE_ENV=development)'));
       expect(lines[ready]).toContain('API http://127.0.0.1:18701/api · Swagger UI http://127.0.0.1:18701/docs · admin panel http://127.0.0.1:18701/admin');
-      expect(lines[ready + 1]).toContain(backend.database === 'postgres' ? 'Using Postgres at 127.0.0.1:5432/' : 'Using embedded PGlite in ');
+      expect(lines[ready + 1]).toContain(backend.database === 'postgres' ? 'Using Postgres at 127.0.0.1:5432/' : 'Using the embedded database in ');
       expect(lines[ready + 1]).toContain(backend.redis === 'redis' ? 'Redis at 127.0.0.1:6379' : 'the in-process store');
       expect(server.output()).not.toMatch(/postgres:\/\/[^ ]*@/); // no credentials, ever
       // On the shared real database an admin may exist already (other suites make them).
@@ -82,11 +65,43 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
   });
 
   it('refuses half a bootstrap admin, or a short password, in one line before anything starts', async () => {
-    const half = await runUntilExit({ ...backends, DATA_DIR: scratch('otp-boot-'), PORT: String(await freePort()), ADMIN_BOOTSTRAP_USERNAME: 'someone' });
+    const half = await runServerToExit({ ...backends, DATA_DIR: scratch('otp-boot-'), PORT: String(await freePort()), ADMIN_BOOTSTRAP_USERNAME: 'someone' });
     expect(half.code).toBe(1);
     expect(half.stderr).toContain('ADMIN_BOOTSTRAP_USERNAME, ADMIN_BOOTSTRAP_EMAIL, ADMIN_BOOTSTRAP_PASSWORD: set all three, or none');
-    const short = await runUntilExit({ ...backends, DATA_DIR: scratch('otp-boot-'), PORT: String(await freePort()), ADMIN_BOOTSTRAP_USERNAME: 'someone', ADMIN_BOOTSTRAP_EMAIL: 'a@example.com', ADMIN_BOOTSTRAP_PASSWORD: 'short' });
+    const short = await runServerToExit({ ...backends, DATA_DIR: scratch('otp-boot-'), PORT: String(await freePort()), ADMIN_BOOTSTRAP_USERNAME: 'someone', ADMIN_BOOTSTRAP_EMAIL: 'a@example.com', ADMIN_BOOTSTRAP_PASSWORD: 'short' });
     expect(short.stderr).toContain('ADMIN_BOOTSTRAP_PASSWORD: at least ADMIN_PASSWORD_MIN_LENGTH (12) characters');
+  });
+
+  it('has the CLI say which backends it uses, and refuse others than a running server’s', async () => {
+    const dataDir = scratch('otp-clibeside-');
+    const server = await startServer({ ...backends, DATA_DIR: dataDir }, 18704);
+    try {
+      const same = await runCli(['users', 'list', '--limit', '1'], { ...backends, DATA_DIR: dataDir });
+      expect(same.code).toBe(0);
+      expect(same.stderr).toMatch(backend.database === 'postgres' ? /^Using Postgres at 127\.0\.0\.1:5432\/\S+ and / : /^Using the embedded database in /);
+      // The same DATA_DIR, but another database: refused before anything is opened.
+      const other = await runCli(['users', 'list'], { ...backends, DATA_DIR: dataDir, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/elsewhere' });
+      expect(other.code).toBe(1);
+      const [, serverBackends, cliBackends] = /^A server \(pid (?:\d+)\) is running on (.+); this command would use (.+)\. Run it with the server's DATABASE_URL and REDIS_URL, or stop the server\.$/.exec(other.stderr.trim()) ?? [];
+      expect(other.stderr).toContain(`(pid ${server.pid})`);
+      expect(serverBackends).toMatch(backend.database === 'postgres' ? /^Postgres at 127\.0\.0\.1:5432\// : /^the embedded database in /);
+      expect(cliBackends).toMatch(/^Postgres at 127\.0\.0\.1:1\/elsewhere and /);
+      expect(other.stderr).not.toContain('postgres@');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('runs the built CLI through npx otp-auth’s script with only the command’s answer on stdout', async () => {
+    const dataDir = scratch('otp-npx-');
+    const username = `adm_${Math.random().toString(36).slice(2, 8)}`;
+    for (const args of [['migrate'], ['create-admin', username, '--email', `${username}@example.com`]]) expect((await runCli(args, { ...backends, DATA_DIR: dataDir })).code).toBe(0);
+    const child = spawn(process.execPath, [new URL('../scripts/otp-auth.mjs', import.meta.url).pathname, 'admin-token', username], { env: cleanEnv({ ...backends, DATA_DIR: dataDir }) });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/); // the token, and nothing else
   });
 
   it('reads .env from the working directory, with the real environment winning', async () => {
@@ -107,7 +122,7 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
     await new Promise((resolve) => taken.once('listening', resolve));
     const dataDir = scratch('otp-port-');
     try {
-      const run = await runUntilExit({ ...backends, DATA_DIR: dataDir, PORT: String(port) });
+      const run = await runServerToExit({ ...backends, DATA_DIR: dataDir, PORT: String(port) });
       expect(run.code).toBe(1);
       expect(run.stderr.trim()).toBe(`Port ${port} on 127.0.0.1 is already in use (another server?): stop it, or start this one with another PORT.`);
       expect(run.stdout).not.toMatch(/EADDRINUSE|\n\s+at /);

@@ -1,21 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiMain, cleanEnv, freePort } from '../support/cli.js';
-
-/** The built server started until it exits, with what it printed. */
-function runUntilExit(env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [apiMain], { env: cleanEnv({ LOG_LEVEL: 'log', HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { freePort, runServerToExit } from '../support/cli.js';
 
 // Runs with DATABASE_URL and REDIS_URL set (jest.config.mjs): a real Postgres to be wrong about.
 describe('a start against a Postgres it cannot use', () => {
@@ -29,7 +15,7 @@ describe('a start against a Postgres it cannot use', () => {
   };
 
   it('names a database that does not exist, and the command that creates it, in one line', async () => {
-    const run = await runUntilExit({ DATA_DIR: dataDir, PORT: String(await freePort()), REDIS_URL: process.env.REDIS_URL, DATABASE_URL: withDatabase((url) => (url.pathname = '/no_such_database_here')) });
+    const run = await runServerToExit({ DATA_DIR: dataDir, PORT: String(await freePort()), REDIS_URL: process.env.REDIS_URL, DATABASE_URL: withDatabase((url) => (url.pathname = '/no_such_database_here')) });
     expect(run.code).toBe(1);
     const { hostname, port } = new URL(process.env.DATABASE_URL!);
     expect(run.stderr.trim()).toBe(
@@ -40,7 +26,7 @@ describe('a start against a Postgres it cannot use', () => {
 
   it('names a Postgres that does not answer in one line', async () => {
     const closed = await freePort();
-    const run = await runUntilExit({ DATA_DIR: dataDir, PORT: String(await freePort()), REDIS_URL: process.env.REDIS_URL, DATABASE_URL: withDatabase((url) => (url.port = String(closed))) });
+    const run = await runServerToExit({ DATA_DIR: dataDir, PORT: String(await freePort()), REDIS_URL: process.env.REDIS_URL, DATABASE_URL: withDatabase((url) => (url.port = String(closed))) });
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(`Postgres at 127.0.0.1:${closed} does not answer (ECONNREFUSED): start it, or fix DATABASE_URL.`);
   });

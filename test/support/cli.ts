@@ -143,3 +143,20 @@ export function cleanEnv(env: Record<string, string | undefined>): NodeJS.Proces
   const base = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', KEYS_ENCRYPTION_KEY: TEST_KEYS_ENCRYPTION_KEY };
   return Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
 }
+
+/** Starts the built server and waits for it to exit (a start that must fail), with what it printed. */
+export function runServerToExit(env: Record<string, string | undefined>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [apiMain], { env: cleanEnv({ LOG_LEVEL: 'log', HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

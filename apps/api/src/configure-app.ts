@@ -10,7 +10,7 @@ import { Metrics, metricsHandler, recordHttpMetrics } from '#metrics';
 
 /**
  * The HTTP server under Nest: Fastify, which serves this API's routes at several times Express's
- * rate (README: "Architecture"); the admin panel keeps an Express app of its own (#admin).
+ * rate (docs/architecture.md); the admin panel keeps an Express app of its own (#admin).
  */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   // One reading of TRUST_PROXY for the client address and for whose X-Request-Id is taken.

@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AccountsService } from '#admin';
-import type { AppConfig } from '#config';
+import { type AppConfig, backendsOf, recordRunningServer } from '#config';
 import { lockDataDir } from '#database';
 import { KeyDecryptionError } from '#signing-keys';
 import { AppModule } from './app.module.js';
@@ -64,6 +64,7 @@ async function start(config: AppConfig, options: { worker: boolean }): Promise<N
   }
   // One process of several says it once.
   if (options.worker && cluster.worker?.id !== 1) return app;
+  if (!config.isProduction) recordRunningServer(config);
   for (const line of startupSummary(config)) log.log(line);
   if (!(await accounts.adminExists())) {
     log.warn('No admin yet: create one with `npx otp-auth create-admin <username> --email <email>` (or set ADMIN_BOOTSTRAP_USERNAME, _EMAIL and _PASSWORD)');
@@ -75,18 +76,6 @@ async function start(config: AppConfig, options: { worker: boolean }): Promise<N
 function startupSummary(config: AppConfig): string[] {
   const host = ['0.0.0.0', '::', ''].includes(config.http.host) ? 'localhost' : config.http.host;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`;
-  const { database, redis, delivery } = config;
-  const databaseText = database.kind === 'postgres' ? `Postgres at ${withoutCredentials(database.url)}` : `embedded PGlite in ${database.dataDir ?? 'memory'}`;
-  const storeText = redis.kind === 'redis' ? ('url' in redis.target ? `Redis at ${withoutCredentials(redis.target.url)}` : 'Redis Cluster') : 'the in-process store';
-  const deliveryText = delivery.channel === 'dev' ? 'development channel (codes in this log and at /api/dev/otp)' : 'live (SMTP/SMS)';
-  return [
-    `Ready (NODE_ENV=${config.env}): API ${base}/api · Swagger UI ${base}/docs · admin panel ${base}/admin`,
-    `Using ${databaseText}, ${storeText}; delivery: ${deliveryText}`,
-  ];
+  const delivery = config.delivery.channel === 'dev' ? 'development channel (codes in this log and at /api/dev/otp)' : 'live (SMTP/SMS)';
+  return [`Ready (NODE_ENV=${config.env}): API ${base}/api · Swagger UI ${base}/docs · admin panel ${base}/admin`, `Using ${backendsOf(config)}; delivery: ${delivery}`];
 }
-
-function withoutCredentials(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
-}
-

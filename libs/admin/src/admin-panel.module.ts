@@ -52,7 +52,7 @@ class AdminPanelMount implements OnModuleInit {
 /**
  * AdminJS at /admin, in the API's process and port, over the same entities (admin-panel.runtime.ts).
  * @adminjs/nestjs's AdminModule would build AdminJS in onModuleInit, at every start; the panel keeps
- * its ExpressLoader but builds on first use instead (README: "Admin panel").
+ * its ExpressLoader but builds on first use instead (docs/admin.md).
  */
 @Module({ imports: [AdminSupportModule], providers: [AdminPanelMount] })
 export class AdminPanelModule {}

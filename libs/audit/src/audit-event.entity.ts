@@ -1,6 +1,6 @@
 import { BaseEntity, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** The security events an operator audits; the README lists them. */
+/** The security events an operator audits; docs/architecture.md lists them. */
 export const AUDIT_EVENT_TYPES = [
   'user.signed_up',
   'user.logged_in',

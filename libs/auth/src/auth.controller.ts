@@ -26,7 +26,7 @@ export class AuthController {
   @RateLimit('signIn')
   @ApiOperation({ summary: 'Create an account with a REGISTER verification token' })
   @ApiCreatedResponse({ type: SessionResponseDto })
-  @ApiErrorResponses(400, 409, 429, 503)
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'VERIFICATION_TOKEN_INVALID', 'USERNAME_TAKEN', 'ACCOUNT_EXISTS', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
   async register(@Body() body: RegisterDto, @Client() client: ClientContext): Promise<SessionResponseDto> {
     return toResponse(await this.auth.register(body.identifier, body.username, body.verification_token, client));
   }
@@ -37,7 +37,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with a LOGIN verification token' })
   @ApiOkResponse({ type: SessionResponseDto })
-  @ApiErrorResponses(400, 403, 429, 503)
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'VERIFICATION_TOKEN_INVALID', 'USER_BLOCKED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
   async login(@Body() body: LoginDto, @Client() client: ClientContext): Promise<SessionResponseDto> {
     return toResponse(await this.auth.login(body.identifier, body.verification_token, client));
   }
@@ -46,7 +46,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The user the access token belongs to' })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiErrorResponses(401, 503)
+  @ApiErrorResponses('AUTH_REQUIRED', 'TOKEN_INVALID', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
   me(@CurrentUser() user: User): UserResponseDto {
     return UserResponseDto.from(user);
   }
@@ -57,7 +57,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate a refresh token into a new pair', description: 'Presenting a used refresh token again revokes its whole session family.' })
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiErrorResponses(400, 401, 403, 429, 503)
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'TOKEN_INVALID', 'TOKEN_REUSED', 'USER_BLOCKED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
   async refresh(@Body() body: RefreshDto, @Client() client: ClientContext): Promise<TokenPairDto> {
     return (await this.tokens.rotate(body.refresh, client)).tokens;
   }
@@ -67,7 +67,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'End the session the refresh token belongs to' })
   @ApiOkResponse({ type: DetailResponseDto })
-  @ApiErrorResponses(400, 401, 503)
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'TOKEN_INVALID', 'DATABASE_UNAVAILABLE')
   async logout(@Body() body: RefreshDto): Promise<DetailResponseDto> {
     await this.tokens.revokeSession(body.refresh);
     return { detail: 'Logged out.' };
@@ -78,7 +78,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End every session of the current user, on every device' })
   @ApiOkResponse({ type: DetailResponseDto })
-  @ApiErrorResponses(401, 503)
+  @ApiErrorResponses('AUTH_REQUIRED', 'TOKEN_INVALID', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
   async logoutAll(@CurrentUser() user: User): Promise<DetailResponseDto> {
     await this.tokens.revokeAllSessions(user.id);
     return { detail: 'Logged out of every session.' };

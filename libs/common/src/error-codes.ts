@@ -1,5 +1,5 @@
 /**
- * The closed set of error codes clients can branch on. Each maps to one HTTP status; the README
+ * The closed set of error codes clients can branch on. Each maps to one HTTP status; docs/api.md
  * lists them. Add a code here rather than inventing one at a throw site.
  */
 export const ErrorCodes = {

@@ -11,6 +11,8 @@ export type RedisTarget = { url: string } | { clusterNodes: string[] };
 /** The typed configuration every module receives; built once at start-up by {@link loadConfig}. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
+  /** DATA_DIR: the embedded database, development secrets, and the running server's record. */
+  readonly dataDir!: string;
   readonly http!: { workers: number; port: number; host: string; bodyLimitBytes: number; corsOrigins: string[]; logLevel: string; logFormat: 'json' | 'pretty'; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
   readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number };
   readonly database!:
@@ -155,6 +157,7 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
 
   return Object.assign(new AppConfig(), {
     env: env.NODE_ENV,
+    dataDir: env.DATA_DIR,
     http: {
       workers: env.HTTP_WORKERS,
       port: env.PORT,

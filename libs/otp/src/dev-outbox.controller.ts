@@ -31,7 +31,7 @@ export class DevOutboxController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Read the last development code for an identifier (dev channel only)' })
   @ApiOkResponse({ description: 'The code, as text.', schema: { type: 'string', example: '962393' } })
-  @ApiErrorResponses(400, 404)
+  @ApiErrorResponses('VALIDATION_FAILED', 'IDENTIFIER_INVALID', 'NOT_FOUND')
   async lastCode(@Query() query: DevOutboxQuery): Promise<string> {
     if (!(this.delivery instanceof DevDeliveryChannel)) throw new DomainError('NOT_FOUND', 'No such route.');
     const identifier = this.otp.normalize(query.identifier);

@@ -52,7 +52,7 @@ export abstract class OtpStore {
 }
 
 // Every key of one identifier carries it as a hash tag ({…}), so on a Redis Cluster they share one
-// slot and each Lua script's keys live on one node. The README lists every key and its TTL.
+// slot and each Lua script's keys live on one node. docs/architecture.md lists every key and its TTL.
 export const otpKey = (purpose: OtpPurpose, identifier: string) => `otp:${purpose}:{${identifier}}`;
 export const cooldownKey = (purpose: OtpPurpose, identifier: string) => `otp:cooldown:${purpose}:{${identifier}}`;
 export const hourlyKey = (identifier: string) => `otp:hourly:{${identifier}}`;

@@ -18,7 +18,7 @@ export class OtpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a one-time code', description: 'Answers alike whether or not an account exists.' })
   @ApiOkResponse({ type: RequestOtpResponseDto })
-  @ApiErrorResponses(400, 429, 503)
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'OTP_COOLDOWN', 'OTP_RATE_LIMITED', 'IDENTIFIER_LOCKED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
   async request(@Body() body: RequestOtpDto): Promise<RequestOtpResponseDto> {
     const sent = await this.otp.requestCode(body.identifier, body.purpose);
     return {
@@ -33,7 +33,7 @@ export class OtpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Prove a code and get a single-use verification token' })
   @ApiOkResponse({ type: VerifyOtpResponseDto })
-  @ApiErrorResponses(400, 429, 503)
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'OTP_INVALID', 'OTP_EXPIRED', 'OTP_LOCKED', 'IDENTIFIER_LOCKED', 'RATE_LIMITED', 'REDIS_UNAVAILABLE')
   async verify(@Body() body: VerifyOtpDto): Promise<VerifyOtpResponseDto> {
     const issued = await this.otp.verifyCode(body.identifier, body.purpose, body.otp);
     return { verification_token: issued.verificationToken, expires_in: issued.expiresInSeconds };
