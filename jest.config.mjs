@@ -7,13 +7,7 @@ const libs = readdirSync(new URL('./libs', import.meta.url)).join('|');
 
 const shared = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: {
-    '^.+\\.ts$': ['@swc/jest'],
-    // @fastify/static (Swagger UI's files) requires content-disposition, an ES module: Node 20
-    // requires ES modules, Jest's module loader does not, so swc compiles that package to CommonJS.
-    '/content-disposition/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
-  },
-  transformIgnorePatterns: ['/node_modules/(?!(@fastify/static/node_modules/)?content-disposition/)'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: {
     [`^#(${libs})$`]: '<rootDir>/libs/$1/src/index.ts',
     // Its ES build imports JSON without an import attribute, which jest warns about on every load.
