@@ -25,13 +25,18 @@ export interface CliResult {
 
 /** Runs the built CLI (`npm run build` first) as a person would, with the given environment. */
 export function runCli(args: string[], env: Record<string, string | undefined>, input?: string): Promise<CliResult> {
+  return runToExit([cliMain, ...args], cleanEnv(env), 20_000, input);
+}
+
+/** Runs a built entry point to its exit (killed after `timeoutMs`), with what it printed. */
+function runToExit(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -146,17 +151,5 @@ export function cleanEnv(env: Record<string, string | undefined>): NodeJS.Proces
 
 /** Starts the built server and waits for it to exit (a start that must fail), with what it printed. */
 export function runServerToExit(env: Record<string, string | undefined>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [apiMain], { env: cleanEnv({ LOG_LEVEL: 'log', HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runToExit([apiMain], cleanEnv({ LOG_LEVEL: 'log', HOST: '127.0.0.1', ...env }), 30_000);
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '#audit';
@@ -48,8 +48,9 @@ export class AdminAuthService {
   async signIn(rawLogin: unknown, rawPassword: unknown, ip: string | undefined): Promise<CurrentAdmin | null> {
     const login = normalizeLogin(rawLogin);
     const password = typeof rawPassword === 'string' ? rawPassword : '';
-    // Keys of a fixed size, whatever was typed: a login is the attacker's to choose.
-    const account = `account:${createHash('sha256').update(login ?? String(rawLogin)).digest('base64url')}`;
+    // Keys of a fixed size, whatever was typed (a login is the attacker's to choose), and keyed, so
+    // a reader of Redis cannot test which usernames or addresses were tried.
+    const account = `account:${createHmac('sha256', this.config.admin.sessionSecret).update(login ?? String(rawLogin)).digest('base64url')}`;
     const address = `ip:${ip ?? 'unknown'}`;
     const { maxFailedSignInsPerAccount, maxFailedSignInsPerIp } = this.config.admin;
     const [accountAttempts, addressAttempts] = await this.attempts.take([account, address]);
