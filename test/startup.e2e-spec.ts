@@ -29,6 +29,10 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
       expect(lines[ready + 1]).toContain(backend.database === 'postgres' ? 'Using Postgres at 127.0.0.1:5432/' : 'Using the embedded database in ');
       expect(lines[ready + 1]).toContain(backend.redis === 'redis' ? 'Redis at 127.0.0.1:6379' : 'the in-process store');
       expect(server.output()).not.toMatch(/postgres:\/\/[^ ]*@/); // no credentials, ever
+      // Routes are logged where they are served: the JWKS and health sit outside the /api prefix.
+      expect(server.output()).toContain('Mapped {/.well-known/jwks.json, GET} route');
+      expect(server.output()).toContain('Mapped {/health, GET} route');
+      expect(server.output()).not.toMatch(/\/api\/(\.well-known|health)/);
       // On the shared real database an admin may exist already (other suites make them).
       if (backend.database === 'pglite') expect(server.output()).toContain('No admin yet: create one with `npx otp-auth create-admin <username> --email <email>`');
       expect(await (await fetch(`${server.base}/`)).json()).toEqual(expect.objectContaining({ docs: '/docs', health: '/health' }));

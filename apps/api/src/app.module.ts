@@ -18,16 +18,17 @@ import { entities } from './entities.js';
 export class AppModule {
   /**
    * The API; with `adminPanel`, AdminJS at /admin too; with `shareEmbeddedDatabase`, the embedded
-   * database is served on a loopback port for the CLI; with `rateLimits`, per-IP limits. The
-   * in-process e2e apps do none of these (AdminJS and @nestjs/throttler do not load inside jest's
-   * VM) and test them against the spawned server instead.
+   * database is served on a loopback port for the CLI. The in-process e2e apps do neither (AdminJS
+   * does not load inside jest's VM) and test them against the spawned server instead.
    */
-  static register(config: AppConfig, options: { adminPanel: boolean; shareEmbeddedDatabase: boolean; rateLimits: boolean; clusterWorker?: boolean }): DynamicModule {
+  static register(config: AppConfig, options: { adminPanel: boolean; shareEmbeddedDatabase: boolean; clusterWorker?: boolean }): DynamicModule {
     return {
       module: AppModule,
       imports: [
         // First, so its global guard counts requests before authentication runs.
-        ...(options.rateLimits ? [import('../../../libs/rate-limit/src/rate-limit.module.js').then((m) => ({ module: m.RateLimitModule }))] : []),
+        // Loaded by import(): @nestjs/throttler is CommonJS that requires the ESM-only @nestjs/common,
+        // and Jest's ESM loader refuses that in a static graph ("require() of ES Module in a cycle").
+        import('../../../libs/rate-limit/src/rate-limit.module.js').then((m) => ({ module: m.RateLimitModule })),
         ConfigModule.forRoot(config),
         CommonModule,
         LoggingModule.forRoot(config),

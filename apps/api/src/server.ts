@@ -37,7 +37,7 @@ function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 async function start(config: AppConfig, options: { worker: boolean }): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, { adminPanel: true, shareEmbeddedDatabase: true, rateLimits: true, clusterWorker: options.worker }), createHttpAdapter(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, { adminPanel: true, shareEmbeddedDatabase: true, clusterWorker: options.worker }), createHttpAdapter(config), {
     bodyParser: false,
     bufferLogs: true,
     // Not flushed when the start fails: main.ts says what went wrong in one line, not in Nest's

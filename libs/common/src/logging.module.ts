@@ -18,6 +18,16 @@ function createRootLogger(config: AppConfig): Logger {
     level: PINO_LEVELS[config.http.logLevel] ?? 'info',
     timestamp: stdTimeFunctions.isoTime,
     redact: { paths: REDACTED, censor: '[redacted]' },
+    hooks: {
+      // Nest's RoutesResolver prints each controller's path under the global prefix even where the
+      // route is excluded from it ("/api/.well-known" for /.well-known/jwks.json); the RouterExplorer
+      // line after it names every route as it is served, so the misleading one is left out.
+      logMethod(args: unknown[], method: (...args: unknown[]) => void) {
+        const fields = args[0] as { context?: unknown } | undefined;
+        if (fields?.context === 'RoutesResolver') return;
+        method.apply(this, args);
+      },
+    },
     // Every line written while a request is being served carries its id (see bindRequestContext).
     mixin: () => {
       const context = RequestContext.current();

@@ -1,3 +1,3 @@
 export { AppConfig, ConfigError, loadConfig, type RedisTarget } from './app-config.js';
 export { ConfigModule } from './config.module.js';
-export { backendsOf, otherServersBackends, recordRunningServer } from './running-server.js';
+export { backendsOf, isProcessAlive, otherServersBackends, recordRunningServer } from './running-server.js';

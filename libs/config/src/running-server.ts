@@ -28,7 +28,7 @@ export function recordRunningServer(config: AppConfig): void {
 /** The backends of a live server started from this DATA_DIR, when they are not this process's. */
 export function otherServersBackends(config: AppConfig): { pid: number; backends: string } | undefined {
   const record = readRecord(config);
-  if (!record || record.pid === process.pid || !isAlive(record.pid) || record.backends === backendsOf(config)) return undefined;
+  if (!record || record.pid === process.pid || !isProcessAlive(record.pid) || record.backends === backendsOf(config)) return undefined;
   return record;
 }
 
@@ -40,7 +40,8 @@ function readRecord(config: AppConfig): { pid: number; backends: string } | unde
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,15 +1,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isProcessAlive } from '#config';
 
 export class DataDirInUseError extends Error {}
 
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /**
  * PGlite allows one process per data directory, and a second one opening it would corrupt it.
@@ -23,7 +16,7 @@ export function lockDataDir(dataDir: string): () => void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const holder = Number(readFileSync(file, 'utf8'));
-    if (holder && holder !== process.pid && isAlive(holder)) {
+    if (holder && holder !== process.pid && isProcessAlive(holder)) {
       throw new DataDirInUseError(
         `The embedded database ${dataDir} is in use by process ${holder} (a running server?). ` +
           'Stop it first, or set DATABASE_URL (and REDIS_URL) to use Postgres, which any number of processes can share.',

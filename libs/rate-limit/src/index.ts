@@ -1,3 +1,3 @@
 // The decorator only: the module (and @nestjs/throttler, CommonJS that requires the ESM-only
-// @nestjs/common) is loaded by AppModule on demand, from ./rate-limit.module.js.
+// @nestjs/common) is loaded by AppModule with import(), from ./rate-limit.module.js.
 export { RateLimit, type RateLimitName } from './rate-limit.decorator.js';
