@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DashboardService } from '../libs/admin/src/dashboard.service.js';
 import { DeliveryChannel } from '#otp';
+import { UsersService } from '#users';
 import { newEmail, newPhone, newUsername } from './support/factories.js';
 import { codeIn, startSmtpServer, temporaryFailure, type Behaviour } from './support/smtp-server.js';
 import { eventually } from './support/tcp-proxy.js';
@@ -128,7 +129,7 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     expect(ready.body).toMatchObject({ status: 'degraded', checks: { database: 'up' }, delivery: { status: 'degraded', deadLetteredLast15m: 2, queued: 0 } });
 
     // The admin dashboard's numbers come from the same queue: newest dead letter first, masked, no code.
-    const overview = await new DashboardService(t.app.get(DataSource), t.app.get(DeliveryChannel)).overview();
+    const overview = await new DashboardService(t.app.get(DataSource), t.app.get(UsersService), t.app.get(DeliveryChannel)).overview();
     expect(overview.delivery?.stats).toMatchObject({ status: 'degraded', deadLettered: 2 });
     expect(overview.delivery?.deadLetters).toEqual([
       expect.objectContaining({ purpose: 'LOGIN', to: `${second[0]}***${second.slice(second.indexOf('@'))}`, attempts: 1, reason: expect.stringContaining('451') }),

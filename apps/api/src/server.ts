@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AccountsService } from '#admin';
+import { AccountsService } from '#accounts';
 import { type AppConfig, backendsOf, recordRunningServer } from '#config';
 import { lockDataDir } from '#database';
 import { KeyDecryptionError } from '#signing-keys';

@@ -1,6 +1,6 @@
 import { type DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { InjectCommander } from 'nest-commander';
-import { AccountsModule } from '#admin';
+import { AccountsModule } from '#accounts';
 import { AuditModule } from '#audit';
 import { CommonModule } from '#common';
 import { type AppConfig, ConfigModule } from '#config';

@@ -1,11 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AuditService } from '#audit';
 import { Clock } from '#common';
 import { AppConfig } from '#config';
 import { RedisConnection } from '#redis';
-import { PasswordHasher, User } from '#users';
+import { PasswordHasher, UsersService, type User } from '#users';
 import { SignInAttempts } from './sign-in-attempts.js';
 
 /** What AdminJS keeps in the session for a signed-in admin. */
@@ -35,7 +34,7 @@ export class AdminAuthService {
   private readonly attempts: SignInAttempts;
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(UsersService) private readonly users: UsersService,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -55,7 +54,7 @@ export class AdminAuthService {
     const { maxFailedSignInsPerAccount, maxFailedSignInsPerIp } = this.config.admin;
     const [accountAttempts, addressAttempts] = await this.attempts.take([account, address]);
     if (accountAttempts > maxFailedSignInsPerAccount || addressAttempts > maxFailedSignInsPerIp) throw new TooManySignInAttempts();
-    const user = login === undefined ? null : await this.findByLogin(login);
+    const user = login === undefined ? null : await this.users.findWithPasswordHash({ login });
     const passwordMatches = await this.passwords.verify(user?.passwordHash, password);
     if (!user || !passwordMatches || user.role !== 'admin' || !user.isActive) {
       await this.audit.recordBestEffort({ type: 'admin.sign_in_failed', targetId: user?.id ?? null, ip, details: { login: String(rawLogin ?? '').slice(0, MAX_LOGIN_LENGTH) } });
@@ -73,7 +72,7 @@ export class AdminAuthService {
    */
   async isStillAdmin(currentAdmin: { id?: unknown; stamp?: unknown } | undefined): Promise<boolean> {
     const id = typeof currentAdmin?.id === 'string' ? currentAdmin.id : undefined;
-    const user = id ? await this.dataSource.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id }).getOne() : null;
+    const user = id ? await this.users.findWithPasswordHash({ id }) : null;
     return !!user && user.isActive && user.role === 'admin' && currentAdmin?.stamp === this.credentialStamp(user);
   }
 
@@ -84,15 +83,6 @@ export class AdminAuthService {
    */
   private credentialStamp(user: Pick<User, 'sessionVersion' | 'passwordHash'>): string {
     return createHmac('sha256', this.config.admin.sessionSecret).update(`${user.sessionVersion}\n${user.passwordHash ?? ''}`).digest('base64url');
-  }
-
-  private findByLogin(value: string): Promise<User | null> {
-    return this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where(value.includes('@') ? 'u.email = :value' : 'u.username = :value', { value })
-      .getOne();
   }
 }
 

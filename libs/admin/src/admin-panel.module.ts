@@ -2,6 +2,7 @@ import { Inject, Injectable, Module, Optional, type OnModuleInit } from '@nestjs
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
+import { AccountsModule, AccountsService } from '#accounts';
 import { AuditModule } from '#audit';
 import { trustedProxy } from '#common';
 import { AppConfig } from '#config';
@@ -9,8 +10,6 @@ import { RedisConnection } from '#redis';
 import { SigningKeysService } from '#signing-keys';
 import { UsersModule } from '#users';
 import { WebhooksService } from '#webhooks';
-import { AccountsModule } from './accounts.module.js';
-import { AccountsService } from './accounts.service.js';
 import { AdminAuthService } from './admin-auth.service.js';
 import { adminApp, mountAdminPanel } from './admin-mount.js';
 import { DashboardService } from './dashboard.service.js';

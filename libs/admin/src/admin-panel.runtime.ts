@@ -8,7 +8,7 @@ import type { AppConfig } from '#config';
 import type { RedisConnection } from '#redis';
 import type { SigningKeysService } from '#signing-keys';
 import type { WebhooksService } from '#webhooks';
-import type { AccountsService } from './accounts.service.js';
+import type { AccountsService } from '#accounts';
 import type { AdminAuthService } from './admin-auth.service.js';
 import { ADMIN_ROOT } from './admin-mount.js';
 import { formidableOptions } from './admin-request-guards.js';

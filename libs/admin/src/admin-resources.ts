@@ -1,18 +1,18 @@
 import { ForbiddenError, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs';
-import { AuditEvent } from '#audit';
+import type { AccountsService } from '#accounts';
+import { AuditEvent, type Actor } from '#audit';
 import { RefreshToken } from '#auth-tokens';
 import { DomainError } from '#common';
 import { SigningKey, type SigningKeysService } from '#signing-keys';
 import { User } from '#users';
 import { WebhookDelivery, WebhookEndpoint, type WebhooksService } from '#webhooks';
 import { Components } from './component-loader.js';
-import type { AccountsService } from './accounts.service.js';
 import type { AdminAuthService } from './admin-auth.service.js';
 import { allowedListQuery } from './list-query.js';
 
-const actorOf = (context: ActionContext) => ({
+const actorOf = (context: ActionContext): Actor => ({
   userId: (context.currentAdmin?.id as string | undefined) ?? null,
-  via: 'admin-panel' as const,
+  via: 'admin-panel',
 });
 
 const noWrites = {
@@ -76,7 +76,7 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
                 context,
                 () =>
                   accounts.update(
-                    context.record!.id(),
+                    { id: context.record!.id() },
                     {
                       username: payload.username as string | undefined,
                       role: payload.role as string | undefined,
@@ -95,7 +95,7 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
             guard: 'Block this user? Every session and access token they have stops working.',
             isVisible: ({ record }: ActionContext) => record?.params.isActive === true,
             handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
-              recordAction(context, () => accounts.block(context.record!.params.username, actorOf(context)), 'Blocked; their sessions are revoked.'),
+              recordAction(context, () => accounts.block({ id: context.record!.id() }, actorOf(context)), 'Blocked; their sessions are revoked.'),
           },
           unblock: {
             actionType: 'record',
@@ -103,7 +103,7 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
             component: false,
             isVisible: ({ record }: ActionContext) => record?.params.isActive === false,
             handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
-              recordAction(context, () => accounts.unblock(context.record!.params.username, actorOf(context)), 'Unblocked.'),
+              recordAction(context, () => accounts.unblock({ id: context.record!.id() }, actorOf(context)), 'Unblocked.'),
           },
           revokeAllSessions: {
             actionType: 'record',
@@ -111,7 +111,7 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
             component: false,
             guard: 'End every session of this user?',
             handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
-              recordAction(context, () => accounts.revokeAllSessions(context.record!.params.username, actorOf(context)), 'Every session ended.'),
+              recordAction(context, () => accounts.revokeAllSessions({ id: context.record!.id() }, actorOf(context)), 'Every session ended.'),
           },
         },
       },

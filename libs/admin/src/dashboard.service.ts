@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DeliveryChannel, DeliveryQueue, type DeadLetter, type DeliveryStats } from '#otp';
+import { UsersService } from '#users';
 
 export interface DashboardCounts {
   users: number;
@@ -18,11 +19,12 @@ export interface DeliveryOverview {
   deadLetters: DeadLetter[];
 }
 
-/** The admin dashboard's numbers, in one round trip. Activity counts come from the audit log. */
+/** The admin dashboard's numbers. Activity counts come from the audit log. */
 @Injectable()
 export class DashboardService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(UsersService) private readonly users: UsersService,
     @Inject(DeliveryChannel) private readonly delivery: DeliveryChannel,
   ) {}
 
@@ -39,16 +41,18 @@ export class DashboardService {
   }
 
   async counts(): Promise<DashboardCounts> {
-    const [row] = (await this.dataSource.query(`
+    // Sign-ups are the accounts people made themselves: not the ones an operator created.
+    const [users, [row]] = await Promise.all([
+      this.users.counts(),
+      this.dataSource.query(`
       SELECT
-        (SELECT count(*) FROM users)::int AS "users",
-        (SELECT count(*) FROM users WHERE NOT is_active)::int AS "blockedUsers",
-        (SELECT count(*) FROM users WHERE created_at > now() - interval '24 hours')::int AS "signUps24h",
+        (SELECT count(*) FROM audit_events WHERE type = 'user.signed_up' AND created_at > now() - interval '24 hours')::int AS "signUps24h",
         (SELECT count(*) FROM audit_events WHERE type = 'user.logged_in' AND created_at > now() - interval '24 hours')::int AS "logins24h",
         (SELECT count(*) FROM audit_events WHERE type = 'otp.locked' AND created_at > now() - interval '24 hours')::int AS "otpLockouts24h",
         (SELECT count(*) FROM audit_events WHERE type = 'token.reuse_detected' AND created_at > now() - interval '24 hours')::int AS "reuseDetections24h",
         (SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL AND expires_at > now())::int AS "activeSessions"
-    `)) as DashboardCounts[];
-    return row;
+    `) as Promise<Omit<DashboardCounts, 'users' | 'blockedUsers'>[]>,
+    ]);
+    return { ...users, ...row };
   }
 }

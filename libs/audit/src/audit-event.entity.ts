@@ -3,6 +3,7 @@ import { BaseEntity, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } 
 /** The security events an operator audits; docs/architecture.md lists them. */
 export const AUDIT_EVENT_TYPES = [
   'user.signed_up',
+  'user.created',
   'user.logged_in',
   'user.blocked',
   'user.blocked_attempt',

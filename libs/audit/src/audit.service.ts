@@ -1,10 +1,13 @@
 import { RequestContext } from '#common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { Actor } from './actor.js';
 import { AuditEvent, type AuditDetails, type AuditEventType } from './audit-event.entity.js';
 
 export interface AuditEntry {
   type: AuditEventType;
+  /** Who did it: fills actorId, ip and details.via. */
+  actor?: Actor;
   actorId?: string | null;
   targetId?: string | null;
   ip?: string | null;
@@ -21,7 +24,8 @@ export class AuditService {
    * Writes the event, inside the caller's transaction when given one, so the event and the change
    * it describes commit together. Also logged as one structured line.
    */
-  async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
+  async record(given: AuditEntry, manager?: EntityManager): Promise<void> {
+    const entry = withActor(given);
     await (manager ?? this.dataSource.manager).getRepository(AuditEvent).insert({
       type: entry.type,
       actorId: entry.actorId ?? null,
@@ -46,4 +50,9 @@ export class AuditService {
   async recordBestEffort(entry: AuditEntry): Promise<void> {
     await this.record(entry).catch((error: unknown) => this.logger.warn(`Could not write audit event ${entry.type}: ${String((error as Error)?.message ?? error)}`));
   }
+}
+
+function withActor({ actor, ...entry }: AuditEntry): AuditEntry {
+  if (!actor) return entry;
+  return { ...entry, actorId: actor.userId, ip: actor.ip ?? entry.ip, details: { via: actor.via, ...entry.details } };
 }

@@ -7,7 +7,7 @@ import { AuditService } from '#audit';
 import { Clock, DomainError } from '#common';
 import { AppConfig } from '#config';
 import { SigningKeysService } from '#signing-keys';
-import { User, UsersService } from '#users';
+import { UsersService, type User } from '#users';
 import { WebhooksService } from '#webhooks';
 import { RefreshToken } from './refresh-token.entity.js';
 import { claimsAreWellFormed, type ClientContext, type TokenClaims, type TokenType } from './token-claims.js';
@@ -74,7 +74,7 @@ export class TokensService {
       });
       if (!current) return undefined;
       await manager.getRepository(RefreshToken).update({ id: current.id }, { revokedAt: () => 'now()', revokedReason: 'rotated' });
-      const user = await manager.getRepository(User).findOneBy({ id: current.userId });
+      const user = await this.users.findById(current.userId, manager);
       if (!user || user.sessionVersion !== claims.sv) throw tokenInvalid();
       if (!user.isActive) throw new DomainError('USER_BLOCKED', 'This account is blocked.');
       return { user, tokens: await this.issuePair(user, client, manager, current.familyId) };

@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, createSecretKey, generat
 import { promisify } from 'node:util';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { AuditService } from '#audit';
+import { AuditService, type Actor } from '#audit';
 import { Clock, DomainError } from '#common';
 import { AppConfig } from '#config';
 import { KeyCipher } from './key-cipher.js';
@@ -26,12 +26,6 @@ export interface Signer {
 
 /** An RFC 7517 public key as published in the JWKS. */
 export type PublicJwk = Record<string, string> & { kid: string; use: 'sig'; alg: AsymmetricAlgorithm };
-
-export interface KeyActor {
-  userId: string | null;
-  via: 'cli' | 'admin-panel';
-  ip?: string | null;
-}
 
 interface PublishedKey {
   kid: string;
@@ -151,7 +145,7 @@ export class SigningKeysService implements OnModuleDestroy {
    * next → current → previous, and a new next. Refused while the next key is younger than the JWKS
    * cache lifetime plus the refresh interval (a verifier might not have it yet), unless forced.
    */
-  async rotate(actor: KeyActor, options: { force?: boolean } = {}): Promise<{ previous: string; current: string; next: string }> {
+  async rotate(actor: Actor, options: { force?: boolean } = {}): Promise<{ previous: string; current: string; next: string }> {
     this.assertAsymmetric();
     await this.start();
     const { jwksMaxAgeSeconds, refreshSeconds } = this.config.keys;
@@ -173,7 +167,7 @@ export class SigningKeysService implements OnModuleDestroy {
       await repository.update({ kid: next.kid }, { state: 'current', activatedAt: now });
       const created = await this.createKey(manager, 'next');
       const outcome = { previous: current.kid, current: next.kid, next: created };
-      await this.audit.record({ type: 'keys.rotated', actorId: actor.userId, ip: actor.ip, details: { via: actor.via, ...outcome, forced: Boolean(options.force) } }, manager);
+      await this.audit.record({ type: 'keys.rotated', actor, details: { ...outcome, forced: Boolean(options.force) } }, manager);
       return outcome;
     });
     await this.reload();
@@ -186,7 +180,7 @@ export class SigningKeysService implements OnModuleDestroy {
    * within KEYS_REFRESH_SECONDS), so every token it signed dies. Retiring the current key promotes
    * the next one at once; retiring the next key makes a new one.
    */
-  async retire(kid: string, actor: KeyActor): Promise<{ retired: string; was: KeyState; current: string }> {
+  async retire(kid: string, actor: Actor): Promise<{ retired: string; was: KeyState; current: string }> {
     this.assertAsymmetric();
     await this.start();
     const result = await this.whileHoldingKeysLock(async (manager) => {
@@ -202,7 +196,7 @@ export class SigningKeysService implements OnModuleDestroy {
       }
       if (key.state === 'current' || key.state === 'next') await this.createKey(manager, 'next');
       const current = (await repository.findOneByOrFail({ state: 'current' })).kid;
-      await this.audit.record({ type: 'keys.retired', actorId: actor.userId, ip: actor.ip, details: { via: actor.via, kid, was: key.state, current } }, manager);
+      await this.audit.record({ type: 'keys.retired', actor, details: { kid, was: key.state, current } }, manager);
       return { retired: kid, was: key.state, current };
     });
     await this.reload();

@@ -4,4 +4,5 @@ export { UsersModule } from './users.module.js';
 export { UsersService } from './users.service.js';
 export { normalizeIdentifier, type Identifier } from './identifier.js';
 export { PasswordHasher } from './password-hasher.js';
-export { USERNAME_PATTERN, USERNAME_RULE } from './username.js';
+export { USERNAME_PATTERN, USERNAME_RULE, normalizeUsername } from './username.js';
+export type { UserListPage, UserListQuery } from './users.service.js';

@@ -4,11 +4,26 @@ import { DomainError, uniqueViolation } from '#common';
 import { AppConfig } from '#config';
 import { RedisConnection } from '#redis';
 import type { Identifier } from './identifier.js';
+import { normalizeUsername } from './username.js';
 import { User } from './user.entity.js';
 
 /** While present, nobody caches the row: it changed moments ago (see {@link UsersService.update}). */
 const CHANGED = 'changed';
 const cacheKey = (id: string) => `user:{${id}}`;
+
+export interface UserListQuery {
+  search?: string;
+  role?: User['role'];
+  active?: boolean;
+  limit: number;
+  cursor?: string;
+}
+
+export interface UserListPage {
+  items: User[];
+  /** Give it back as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
 
 @Injectable()
 export class UsersService {
@@ -24,8 +39,58 @@ export class UsersService {
     this.cacheSeconds = redis ? config.users.cacheSeconds : 0;
   }
 
-  findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+  findById(id: string, manager: EntityManager = this.users.manager): Promise<User | null> {
+    return manager.getRepository(User).findOneBy({ id });
+  }
+
+  findByUsername(username: string, manager: EntityManager = this.users.manager): Promise<User | null> {
+    return manager.getRepository(User).findOneBy({ username: normalizeUsername(username) });
+  }
+
+  /** The row with its password hash (which no other read selects), by id or by panel login. */
+  findWithPasswordHash(where: { id: string } | { login: string }): Promise<User | null> {
+    const query = this.users.createQueryBuilder('u').addSelect('u.passwordHash');
+    if ('id' in where) return query.where('u.id = :id', { id: where.id }).getOne();
+    return query.where(where.login.includes('@') ? 'u.email = :login' : 'u.username = :login', { login: where.login }).getOne();
+  }
+
+  /**
+   * Newest first, by (created_at, id) so that a page boundary never drops or repeats a row. The
+   * cursor names the last row of the previous page to the microsecond (a JavaScript Date holds
+   * milliseconds, Postgres microseconds).
+   */
+  async list(query: UserListQuery): Promise<UserListPage> {
+    const builder = this.users
+      .createQueryBuilder('u')
+      .addSelect('(extract(epoch from u.created_at) * 1000000)::bigint::text', 'u_position')
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .limit(query.limit + 1);
+    if (query.search) {
+      const term = `%${query.search.replace(/[%_\\]/g, '\\$&')}%`;
+      builder.andWhere('(u.username ILIKE :term OR u.email ILIKE :term OR u.phone ILIKE :term)', { term });
+    }
+    if (query.role) builder.andWhere('u.role = :role', { role: query.role });
+    if (query.active !== undefined) builder.andWhere('u.is_active = :active', { active: query.active });
+    if (query.cursor) {
+      const { micros, id } = decodeCursor(query.cursor);
+      builder.andWhere(`(u.created_at, u.id) < (timestamptz 'epoch' + :micros::bigint * interval '1 microsecond', :id::uuid)`, { micros, id });
+    }
+    const { entities, raw } = await builder.getRawAndEntities<{ u_position: string; u_id: string }>();
+    const items = entities.slice(0, query.limit);
+    const last = items.length === query.limit && entities.length > query.limit ? raw.find((row) => row.u_id === items.at(-1)!.id) : undefined;
+    return { items, nextCursor: last ? Buffer.from(`${last.u_position}.${last.u_id}`).toString('base64url') : null };
+  }
+
+  /** Whether any account has the admin role. */
+  async adminExists(): Promise<boolean> {
+    const rows = (await this.users.query(`SELECT 1 FROM users WHERE role = 'admin' LIMIT 1`)) as unknown[];
+    return rows.length > 0;
+  }
+
+  async counts(): Promise<{ users: number; blockedUsers: number }> {
+    const [row] = (await this.users.query(`SELECT count(*)::int AS "users", count(*) FILTER (WHERE NOT is_active)::int AS "blockedUsers" FROM users`)) as { users: number; blockedUsers: number }[];
+    return row;
   }
 
   /**
@@ -50,8 +115,12 @@ export class UsersService {
    * even a read that raced it. Fails (503) when Redis is unreachable, and with it the change, so a
    * block can never leave a stale row behind.
    */
-  async update(id: string, changes: Partial<Pick<User, 'username' | 'role' | 'isActive' | 'passwordHash' | 'lastLoginAt'>>, manager: EntityManager): Promise<void> {
-    await manager.getRepository(User).update({ id }, changes);
+  async update(id: string, changes: Partial<Pick<User, 'username' | 'email' | 'phone' | 'role' | 'isActive' | 'passwordHash' | 'lastLoginAt'>>, manager: EntityManager): Promise<void> {
+    try {
+      await manager.getRepository(User).update({ id }, changes);
+    } catch (error) {
+      throw asConflict(error);
+    }
     await this.forget(id);
   }
 
@@ -75,27 +144,14 @@ export class UsersService {
     return rows.length > 0;
   }
 
-  async isUsernameTaken(username: string): Promise<boolean> {
-    const found = await this.users
-      .createQueryBuilder('u')
-      .select('1')
-      .where('lower(u.username) = lower(:username)', { username })
-      .limit(1)
-      .getRawOne();
-    return found !== undefined;
-  }
-
   /** Creates the account; a lost race on username or identifier becomes a 409, never a 500. */
-  async create(identifier: Identifier, username: string, manager: EntityManager): Promise<User> {
+  async create(identifier: Identifier, username: string, manager: EntityManager, fields: Partial<Pick<User, 'role' | 'passwordHash' | 'phone'>> = {}): Promise<User> {
     const repository = manager.getRepository(User);
     try {
-      const user = repository.create({ username, email: null, phone: null, ...whereIdentifier(identifier) });
+      const user = repository.create({ username: normalizeUsername(username), email: null, phone: null, ...fields, ...whereIdentifier(identifier) });
       return await repository.save(user);
     } catch (error) {
-      const constraint = uniqueViolation(error);
-      if (constraint === 'users_username_key') throw new DomainError('USERNAME_TAKEN', 'That username is taken.');
-      if (constraint) throw new DomainError('ACCOUNT_EXISTS', 'An account with this identifier already exists.');
-      throw error;
+      throw asConflict(error);
     }
   }
 
@@ -127,6 +183,20 @@ function reviveUser(json: string): User {
   const row = JSON.parse(json) as Record<string, unknown>;
   const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
   return Object.assign(new User(), row, { lastLoginAt: date(row.lastLoginAt), createdAt: date(row.createdAt), updatedAt: date(row.updatedAt) });
+}
+
+/** The unique indexes decide whether a username or identifier is free: a lost race is a 409, never a 500. */
+function asConflict(error: unknown): unknown {
+  const constraint = uniqueViolation(error);
+  if (constraint === 'users_username_key') return new DomainError('USERNAME_TAKEN', 'That username is taken.');
+  if (constraint) return new DomainError('ACCOUNT_EXISTS', 'An account with this identifier already exists.');
+  return error;
+}
+
+function decodeCursor(cursor: string): { micros: string; id: string } {
+  const match = /^(\d{1,19})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  if (!match) throw new DomainError('VALIDATION_FAILED', 'cursor is not one this service gave out');
+  return { micros: match[1], id: match[2] };
 }
 
 const whereIdentifier = (identifier: Identifier) => (identifier.kind === 'email' ? { email: identifier.value } : { phone: identifier.value });

@@ -2,17 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { AuditService } from '#audit';
+import { AuditService, type Actor } from '#audit';
 import { Clock, DomainError } from '#common';
 import { AppConfig } from '#config';
 import { KeyCipher } from '#signing-keys';
 import { WEBHOOK_EVENT_TYPES, WebhookDelivery, WebhookEndpoint, type WebhookData, type WebhookEventType } from './webhook.entities.js';
-
-export interface WebhookActor {
-  userId: string | null;
-  via: 'cli' | 'admin-panel';
-  ip?: string | null;
-}
 
 /**
  * Webhook endpoints and the events sent to them. `emit` writes one delivery row per subscribed
@@ -48,24 +42,24 @@ export class WebhooksService {
   }
 
   /** Registers an endpoint; the secret is returned this once and stored only encrypted. */
-  async add(input: { url: string; events?: string[]; description?: string }, actor: WebhookActor): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  async add(input: { url: string; events?: string[]; description?: string }, actor: Actor): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const url = this.validUrl(input.url);
     const events = validEvents(input.events ?? []);
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
     const endpoint = await this.dataSource.transaction(async (manager) => {
       const created = await this.insert(manager, { url, events, secret, source: 'operator', description: input.description?.slice(0, 200) ?? null });
-      await this.audit.record({ type: 'webhook.added', actorId: actor.userId, ip: actor.ip, details: { via: actor.via, endpoint: created.id, url, events: events.join(',') } }, manager);
+      await this.audit.record({ type: 'webhook.added', actor, details: { endpoint: created.id, url, events: events.join(',') } }, manager);
       return created;
     });
     return { endpoint, secret };
   }
 
-  async remove(id: string, actor: WebhookActor): Promise<WebhookEndpoint> {
+  async remove(id: string, actor: Actor): Promise<WebhookEndpoint> {
     return this.dataSource.transaction(async (manager) => {
       const endpoint = await manager.getRepository(WebhookEndpoint).findOneBy({ id: validId(id) });
       if (!endpoint) throw new DomainError('WEBHOOK_NOT_FOUND', `There is no webhook endpoint ${id}.`);
       await manager.getRepository(WebhookEndpoint).delete({ id: endpoint.id });
-      await this.audit.record({ type: 'webhook.removed', actorId: actor.userId, ip: actor.ip, details: { via: actor.via, endpoint: endpoint.id, url: endpoint.url } }, manager);
+      await this.audit.record({ type: 'webhook.removed', actor, details: { endpoint: endpoint.id, url: endpoint.url } }, manager);
       return endpoint;
     });
   }

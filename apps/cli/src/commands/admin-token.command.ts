@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { AccountsService } from '#admin';
+import { AccountsService } from '#accounts';
+import { CLI_ACTOR } from '#audit';
 import { parseDuration, runCommand } from '../cli-io.js';
 
 /** Seed step 11: an access token to paste into Swagger's Authorize button. */
@@ -12,7 +13,7 @@ export class AdminTokenCommand extends CommandRunner {
 
   run([username]: string[], options: { ttl?: string; anyUser?: boolean }): Promise<void> {
     return runCommand(async () => {
-      const token = await this.accounts.issueAccessToken(username, parseDuration(options.ttl ?? '1h'), { userId: null, via: 'cli' }, { anyUser: options.anyUser });
+      const token = await this.accounts.issueAccessToken({ username }, parseDuration(options.ttl ?? '1h'), CLI_ACTOR, { anyUser: options.anyUser });
       console.log(token);
     });
   }

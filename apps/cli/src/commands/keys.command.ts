@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { SigningKeysService, type KeyActor } from '#signing-keys';
+import { CLI_ACTOR } from '#audit';
+import { SigningKeysService } from '#signing-keys';
 import { runCommand, table } from '../cli-io.js';
 import { CommandGroup } from './command-group.js';
 
-const cli: KeyActor = { userId: null, via: 'cli' };
 const when = (date: Date | null) => (date ? date.toISOString() : '');
 
 @SubCommand({ name: 'list', description: 'Signing keys: kid, algorithm, state and dates (never a private part)' })
@@ -41,7 +41,7 @@ export class KeysRotateCommand extends CommandRunner {
 
   run(_: string[], options: { force?: boolean }): Promise<void> {
     return runCommand(async () => {
-      const { previous, current, next } = await this.keys.rotate(cli, options);
+      const { previous, current, next } = await this.keys.rotate(CLI_ACTOR, options);
       console.log(`Rotated. ${current} signs now; ${previous} still verifies until its tokens expire; ${next} is published as the next key.`);
       console.log('Running servers switch within KEYS_REFRESH_SECONDS; nobody is logged out.');
     });
@@ -68,7 +68,7 @@ export class KeysRetireCommand extends CommandRunner {
         process.exitCode = 1;
         return;
       }
-      const { retired, was, current } = await this.keys.retire(kid, cli);
+      const { retired, was, current } = await this.keys.retire(kid, CLI_ACTOR);
       console.log(`Retired ${retired} (was ${was}). Tokens it signed are refused from now on (by running servers within KEYS_REFRESH_SECONDS). ${current} signs.`);
     });
   }

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
-import { AccountsService } from '#admin';
+import { AccountsService } from '#accounts';
+import { CLI_ACTOR } from '#audit';
 import { runCommand } from '../cli-io.js';
 import { CommandGroup } from './command-group.js';
 
@@ -12,7 +13,7 @@ export class SessionsRevokeAllCommand extends CommandRunner {
 
   run([username]: string[]): Promise<void> {
     return runCommand(async () => {
-      const user = await this.accounts.revokeAllSessions(username, { userId: null, via: 'cli' });
+      const user = await this.accounts.revokeAllSessions({ username }, CLI_ACTOR);
       console.log(`Ended every session of ${user.username}.`);
     });
   }

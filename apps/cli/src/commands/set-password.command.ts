@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { AccountsService } from '#admin';
+import { AccountsService } from '#accounts';
+import { CLI_ACTOR } from '#audit';
 import { readPassword, runCommand } from '../cli-io.js';
 
 /** Seed step 10: give a user a password for the admin panel (and, with --admin, the role). */
@@ -13,7 +14,7 @@ export class SetPasswordCommand extends CommandRunner {
   run([username]: string[], options: { password?: string; admin?: boolean }): Promise<void> {
     return runCommand(async () => {
       const password = options.password ?? (await readPassword(`New password for ${username}: `));
-      const user = await this.accounts.setPassword(username, password, { userId: null, via: 'cli' }, { grantAdmin: options.admin });
+      const user = await this.accounts.setPassword({ username }, password, CLI_ACTOR, { grantAdmin: options.admin });
       console.log(`Password set for ${user.username} (role: ${user.role}). Sign in at /admin.`);
     });
   }

@@ -1,10 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { AccountsService, type Actor } from '#admin';
+import { AccountsService } from '#accounts';
+import { CLI_ACTOR } from '#audit';
 import { parseLimit, runCommand, table } from '../cli-io.js';
 import { CommandGroup } from './command-group.js';
-
-const cli: Actor = { userId: null, via: 'cli' };
 
 @SubCommand({ name: 'list', description: 'List users, newest first' })
 export class UsersListCommand extends CommandRunner {
@@ -14,7 +13,7 @@ export class UsersListCommand extends CommandRunner {
 
   run(_: string[], options: { search?: string; limit?: number }): Promise<void> {
     return runCommand(async () => {
-      const users = await this.accounts.list({ search: options.search, limit: options.limit });
+      const { items: users } = await this.accounts.list({ search: options.search, limit: options.limit ?? 50 });
       process.stdout.write(
         table(
           users.map((u) => ({
@@ -49,7 +48,7 @@ export class UsersBlockCommand extends CommandRunner {
 
   run([username]: string[]): Promise<void> {
     return runCommand(async () => {
-      const user = await this.accounts.block(username, cli);
+      const user = await this.accounts.block({ username }, CLI_ACTOR);
       console.log(`Blocked ${user.username}; their sessions and access tokens no longer work.`);
     });
   }
@@ -63,7 +62,7 @@ export class UsersUnblockCommand extends CommandRunner {
 
   run([username]: string[]): Promise<void> {
     return runCommand(async () => {
-      const user = await this.accounts.unblock(username, cli);
+      const user = await this.accounts.unblock({ username }, CLI_ACTOR);
       console.log(`Unblocked ${user.username}.`);
     });
   }

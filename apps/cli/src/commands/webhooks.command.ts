@@ -1,10 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { WEBHOOK_EVENT_TYPES, WebhooksService, type WebhookActor } from '#webhooks';
+import { CLI_ACTOR } from '#audit';
+import { WEBHOOK_EVENT_TYPES, WebhooksService } from '#webhooks';
 import { parseLimit, runCommand, table } from '../cli-io.js';
 import { CommandGroup } from './command-group.js';
-
-const cli: WebhookActor = { userId: null, via: 'cli' };
 
 @SubCommand({ name: 'add', arguments: '<url>', description: 'Register an endpoint; prints its signing secret once' })
 export class WebhooksAddCommand extends CommandRunner {
@@ -14,7 +13,7 @@ export class WebhooksAddCommand extends CommandRunner {
 
   run([url]: string[], options: { events?: string[]; description?: string }): Promise<void> {
     return runCommand(async () => {
-      const { endpoint, secret } = await this.webhooks.add({ url, events: options.events, description: options.description }, cli);
+      const { endpoint, secret } = await this.webhooks.add({ url, events: options.events, description: options.description }, CLI_ACTOR);
       console.log(`Added webhook endpoint ${endpoint.id} for ${endpoint.events.length ? endpoint.events.join(', ') : 'every event'}.`);
       console.log(`Signing secret (shown only now; verify deliveries with a Standard Webhooks library):\n${secret}`);
     });
@@ -55,7 +54,7 @@ export class WebhooksRemoveCommand extends CommandRunner {
 
   run([id]: string[]): Promise<void> {
     return runCommand(async () => {
-      const endpoint = await this.webhooks.remove(id, cli);
+      const endpoint = await this.webhooks.remove(id, CLI_ACTOR);
       console.log(`Removed ${endpoint.id} (${endpoint.url}).`);
     });
   }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { USERNAME_PATTERN, USERNAME_RULE } from '#users';
+import { USERNAME_PATTERN, USERNAME_RULE, normalizeUsername } from '#users';
 
 export class RegisterDto {
   @ApiProperty({ example: 'test@example.com' })
@@ -10,7 +10,7 @@ export class RegisterDto {
   identifier!: string;
 
   @ApiProperty({ example: 'testuser', description: '3–30 of a-z, 0-9, "_" and "."; case-insensitive (stored lower-case).' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @Transform(({ value }) => (typeof value === 'string' ? normalizeUsername(value) : value))
   @IsString()
   @Matches(USERNAME_PATTERN, { message: USERNAME_RULE })
   username!: string;

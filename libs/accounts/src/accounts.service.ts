@@ -1,0 +1,192 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService, type Actor } from '#audit';
+import { RefreshToken, TokensService } from '#auth-tokens';
+import { DomainError } from '#common';
+import { AppConfig } from '#config';
+import { WebhooksService } from '#webhooks';
+import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, normalizeIdentifier, normalizeUsername, type UserListPage, type UserListQuery } from '#users';
+
+/** An account as the caller names it: the REST API by id, the CLI by username, the panel by either. */
+export type UserRef = { id: string } | { username: string };
+
+export interface AccountChanges {
+  username?: string;
+  role?: string;
+  isActive?: boolean;
+}
+
+/**
+ * Every rule about an account once it exists, for the admin REST API, the CLI and the admin panel
+ * alike: create, edit, block and unblock, role, password, ending sessions, tokens for Swagger.
+ * Each change runs in one transaction with its audit row and webhook events. The User table itself
+ * is read and written only by UsersService.
+ */
+@Injectable()
+export class AccountsService {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
+    @Inject(TokensService) private readonly tokens: TokensService,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+  ) {}
+
+  async find(ref: UserRef, manager: EntityManager = this.dataSource.manager): Promise<User> {
+    const user = 'id' in ref ? await this.users.findById(ref.id, manager) : await this.users.findByUsername(ref.username, manager);
+    if (!user) throw new DomainError('USER_NOT_FOUND', 'id' in ref ? 'No such user.' : `No user named "${ref.username}".`);
+    return user;
+  }
+
+  list(query: UserListQuery): Promise<UserListPage> {
+    return this.users.list(query);
+  }
+
+  adminExists(): Promise<boolean> {
+    return this.users.adminExists();
+  }
+
+  /**
+   * A new account made by an operator, with an email and/or a phone number. A taken username or
+   * identifier is a 409 decided by the unique indexes.
+   */
+  async create(input: { username: string; email?: string; phone?: string; role?: string; password?: string }, actor: Actor): Promise<User> {
+    const username = validUsername(input.username);
+    const role = validRole(input.role ?? 'user');
+    const email = input.email === undefined ? undefined : normalizeIdentifier(input.email);
+    if (email && email.kind !== 'email') throw new DomainError('IDENTIFIER_INVALID', 'email must be an email address.');
+    const phone = input.phone === undefined ? undefined : normalizeIdentifier(input.phone, this.config.otp.phoneDefaultCountry);
+    if (phone && phone.kind !== 'phone') throw new DomainError('IDENTIFIER_INVALID', 'phone must be a phone number in international format.');
+    const primary = email ?? phone;
+    if (!primary) throw new DomainError('VALIDATION_FAILED', 'an email address or a phone number is required');
+    if (input.password !== undefined) this.assertStrongEnough(input.password);
+    const passwordHash = input.password === undefined ? null : await this.passwords.hash(input.password);
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.users.create(primary, username, manager, { role, passwordHash, phone: phone?.value ?? null });
+      await this.webhooks.emit('user.created', { user_id: user.id, username: user.username, email: user.email, phone: user.phone, via: actor.via }, manager);
+      await this.audit.record({ type: 'user.created', actor, targetId: user.id, details: { role } }, manager);
+      return user;
+    });
+  }
+
+  /** Creates an admin unless a user by that name exists (then nothing changes): the CLI's create-admin. */
+  async createAdmin(username: string, email: string, password: string | undefined, actor: Actor): Promise<{ user: User; created: boolean }> {
+    validUsername(username);
+    if (normalizeIdentifier(email).kind !== 'email') throw new DomainError('IDENTIFIER_INVALID', '--email must be an email address.');
+    const existing = await this.users.findByUsername(username);
+    if (existing) return { user: existing, created: false };
+    return { user: await this.create({ username, email, password, role: 'admin' }, actor), created: true };
+  }
+
+  /**
+   * ADMIN_BOOTSTRAP_*: creates that admin, with its password, when no admin exists yet, so a first
+   * start has a way in. Answers whether it did. Several instances starting at once race to the
+   * unique username; the losers find it taken and do nothing.
+   */
+  async bootstrapAdmin(bootstrap: { username: string; email: string; password: string }): Promise<boolean> {
+    if (await this.users.adminExists()) return false;
+    try {
+      return (await this.createAdmin(bootstrap.username, bootstrap.email, bootstrap.password, { userId: null, via: 'bootstrap' })).created;
+    } catch (error) {
+      if (error instanceof DomainError && (error.code === 'USERNAME_TAKEN' || error.code === 'ACCOUNT_EXISTS')) return false;
+      throw error;
+    }
+  }
+
+  /** Sets (or resets) the password the admin panel checks; optionally grants the admin role. */
+  async setPassword(ref: UserRef, password: string, actor: Actor, options: { grantAdmin?: boolean } = {}): Promise<User> {
+    this.assertStrongEnough(password);
+    const passwordHash = await this.passwords.hash(password);
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.find(ref, manager);
+      const changes: Partial<User> = { passwordHash, ...(options.grantAdmin ? { role: 'admin' as const } : {}) };
+      // The panel's credential stamp changes with the hash: sessions opened with the old one end.
+      await this.users.update(user.id, changes, manager);
+      await this.audit.record({ type: 'admin.password_set', actor, targetId: user.id, details: { grantAdmin: !!options.grantAdmin } }, manager);
+      return Object.assign(user, changes);
+    });
+  }
+
+  /**
+   * The one path for username, role and the active flag, whoever asks: a valid username that the
+   * unique index finds free; blocking ends every session and access token in the same commit; a
+   * role change ends every access token carrying the old role. Audited with the fields that changed;
+   * a change to nothing changes nothing.
+   */
+  async update(ref: UserRef, changes: AccountChanges, actor: Actor): Promise<User> {
+    const username = changes.username === undefined ? undefined : validUsername(changes.username);
+    const role = changes.role === undefined ? undefined : validRole(changes.role);
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.find(ref, manager);
+      const next: Partial<User> = {};
+      if (username !== undefined && username !== user.username) next.username = username;
+      if (role !== undefined && role !== user.role) next.role = role;
+      if (changes.isActive !== undefined && changes.isActive !== user.isActive) next.isActive = changes.isActive;
+      if (!Object.keys(next).length) return user;
+      await this.users.update(user.id, next, manager);
+      if (next.isActive === false) await this.tokens.revokeAllSessions(user.id, 'blocked', manager);
+      else if (next.role) await this.users.bumpSessionVersion(user.id, manager);
+      const type = next.isActive === false ? 'user.blocked' : next.isActive === true ? 'user.unblocked' : 'user.updated';
+      if (type !== 'user.updated') await this.webhooks.emit(type, { user_id: user.id, username: next.username ?? user.username, via: actor.via }, manager);
+      await this.audit.record({ type, actor, targetId: user.id, details: { changed: Object.keys(next).join(',') } }, manager);
+      return Object.assign(user, next);
+    });
+  }
+
+  /** Blocks the account and ends every session and access token it has, in one commit. */
+  block(ref: UserRef, actor: Actor): Promise<User> {
+    return this.update(ref, { isActive: false }, actor);
+  }
+
+  unblock(ref: UserRef, actor: Actor): Promise<User> {
+    return this.update(ref, { isActive: true }, actor);
+  }
+
+  /** Ends one session (its refresh-token family). */
+  async revokeSession(sessionId: string, actor: Actor): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const session = await manager.getRepository(RefreshToken).findOneBy({ id: sessionId });
+      if (!session) throw new DomainError('NOT_FOUND', 'No such session.');
+      await this.tokens.revokeFamily(session.familyId, session.userId, 'admin', manager);
+      await this.audit.record({ type: 'sessions.revoked', actor, targetId: session.userId, details: { family: session.familyId } }, manager);
+    });
+  }
+
+  async revokeAllSessions(ref: UserRef, actor: Actor): Promise<User> {
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.find(ref, manager);
+      await this.tokens.revokeAllSessions(user.id, 'admin', manager);
+      await this.audit.record({ type: 'sessions.revoked', actor, targetId: user.id }, manager);
+      return user;
+    });
+  }
+
+  /** An access token for Swagger's Authorize button; only for admins unless `anyUser`. */
+  async issueAccessToken(ref: UserRef, ttlSeconds: number, actor: Actor, options: { anyUser?: boolean } = {}): Promise<string> {
+    const user = await this.find(ref);
+    if (user.role !== 'admin' && !options.anyUser) throw new DomainError('FORBIDDEN', `"${user.username}" is not an admin (pass --any-user to mint a token for any user).`);
+    if (!user.isActive) throw new DomainError('USER_BLOCKED', `"${user.username}" is blocked.`);
+    const token = await this.tokens.issueAccessToken(user, ttlSeconds);
+    await this.audit.record({ type: 'admin.token_issued', actor, targetId: user.id, details: { ttlSeconds } });
+    return token;
+  }
+
+  private assertStrongEnough(password: string): void {
+    const min = this.config.admin.passwordMinLength;
+    if ([...password].length < min) throw new DomainError('PASSWORD_TOO_WEAK', `The password must be at least ${min} characters long.`);
+    if ([...password].length > 256) throw new DomainError('PASSWORD_TOO_WEAK', 'The password must be at most 256 characters long.');
+  }
+}
+
+function validUsername(raw: string): string {
+  const username = normalizeUsername(raw);
+  if (!USERNAME_PATTERN.test(username)) throw new DomainError('VALIDATION_FAILED', USERNAME_RULE);
+  return username;
+}
+
+function validRole(role: string): User['role'] {
+  if (role !== 'user' && role !== 'admin') throw new DomainError('VALIDATION_FAILED', 'role must be user or admin');
+  return role;
+}
