@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AccountsService } from '#accounts';
+import { CLI_ACTOR } from '#audit';
 import { UsersService, normalizeIdentifier } from '#users';
 import type { TestApp } from './test-app.js';
 
@@ -42,4 +44,11 @@ export async function logIn(t: TestApp, identifier: string): Promise<{ access: s
 export async function createUser(t: TestApp, identifier = newEmail(), username = newUsername()): Promise<{ id: string; identifier: string; username: string }> {
   const user = await t.app.get(DataSource).transaction((manager) => t.app.get(UsersService).create(normalizeIdentifier(identifier), username, manager));
   return { id: user.id, identifier, username };
+}
+
+/** A signed-up user made an admin (as `set-password --admin` would), then signed in again: a token with the admin role. */
+export async function signUpAdmin(t: TestApp): Promise<SignedUpUser> {
+  const user = await signUp(t);
+  await t.app.get(AccountsService).update({ id: user.id }, { role: 'admin' }, CLI_ACTOR);
+  return { ...user, ...(await logIn(t, user.identifier)) };
 }

@@ -43,6 +43,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     RATE_LIMIT_OTP_REQUESTS_PER_IP: '1000000',
     RATE_LIMIT_OTP_VERIFIES_PER_IP: '1000000',
     RATE_LIMIT_SIGN_INS_PER_IP: '1000000',
+    RATE_LIMIT_ADMIN_REQUESTS_PER_IP: '1000000',
     ...process.env,
     // Each app its own delivery queue: apps of parallel test files share one Redis.
     DELIVERY_QUEUE_PREFIX: `{test-${randomUUID().slice(0, 8)}}`,

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AdminPanelModule } from '#admin';
+import { AdminApiModule } from '#admin-api';
 import { AuthModule } from '#auth';
 import { AuthTokensModule, JwtAuthGuard, RolesGuard } from '#auth-tokens';
 import { CommonModule, LoggingModule } from '#common';
@@ -42,6 +43,7 @@ export class AppModule {
         OtpModule,
         ...(config.delivery.channel === 'dev' ? [DevOutboxModule] : []),
         AuthModule,
+        AdminApiModule,
         HealthModule,
         ...(options.adminPanel ? [AdminPanelModule] : []),
       ],

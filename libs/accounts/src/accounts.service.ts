@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '#audit';
-import { RefreshToken, TokensService } from '#auth-tokens';
-import { DomainError } from '#common';
+import { SessionsService, TokensService, type SessionView } from '#auth-tokens';
+import { DomainError, type Page } from '#common';
 import { AppConfig } from '#config';
 import { WebhooksService } from '#webhooks';
-import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, normalizeIdentifier, normalizeUsername, type UserListPage, type UserListQuery } from '#users';
+import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, normalizeIdentifier, normalizeUsername, type UserListQuery } from '#users';
 
 /** An account as the caller names it: the REST API by id, the CLI by username, the panel by either. */
 export type UserRef = { id: string } | { username: string };
@@ -30,6 +30,7 @@ export class AccountsService {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
     @Inject(TokensService) private readonly tokens: TokensService,
+    @Inject(SessionsService) private readonly sessions: SessionsService,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {}
@@ -40,7 +41,7 @@ export class AccountsService {
     return user;
   }
 
-  list(query: UserListQuery): Promise<UserListPage> {
+  list(query: UserListQuery): Promise<Page<User>> {
     return this.users.list(query);
   }
 
@@ -125,6 +126,7 @@ export class AccountsService {
       if (role !== undefined && role !== user.role) next.role = role;
       if (changes.isActive !== undefined && changes.isActive !== user.isActive) next.isActive = changes.isActive;
       if (!Object.keys(next).length) return user;
+      if (actor.userId === user.id && (next.isActive === false || next.role === 'user')) throw new DomainError('FORBIDDEN', 'You cannot block or demote yourself; ask another admin.');
       await this.users.update(user.id, next, manager);
       if (next.isActive === false) await this.tokens.revokeAllSessions(user.id, 'blocked', manager);
       else if (next.role) await this.users.bumpSessionVersion(user.id, manager);
@@ -144,13 +146,36 @@ export class AccountsService {
     return this.update(ref, { isActive: true }, actor);
   }
 
-  /** Ends one session (its refresh-token family). */
-  async revokeSession(sessionId: string, actor: Actor): Promise<void> {
+  /**
+   * Deletes the account: every session ends, the row goes (its refresh tokens with it), and the
+   * identifier and username are free to register again. Audit rows keep the id, which now names
+   * nobody; the `user.deleted` webhook is the last event about it.
+   */
+  async delete(ref: UserRef, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const session = await manager.getRepository(RefreshToken).findOneBy({ id: sessionId });
-      if (!session) throw new DomainError('NOT_FOUND', 'No such session.');
-      await this.tokens.revokeFamily(session.familyId, session.userId, 'admin', manager);
-      await this.audit.record({ type: 'sessions.revoked', actor, targetId: session.userId, details: { family: session.familyId } }, manager);
+      const user = await this.find(ref, manager);
+      if (actor.via !== 'self' && actor.userId === user.id) throw new DomainError('FORBIDDEN', 'You cannot delete your own account as an admin; ask another admin.');
+      await this.users.delete(user.id, manager);
+      await this.webhooks.emit('user.deleted', { user_id: user.id, username: user.username, via: actor.via }, manager);
+      await this.audit.record({ type: 'user.deleted', actor, targetId: user.id }, manager);
+    });
+  }
+
+  /** The account's live sessions, most recently used first. */
+  async listSessions(ref: UserRef): Promise<SessionView[]> {
+    return this.sessions.listLive((await this.find(ref)).id);
+  }
+
+  /**
+   * Ends one session (its refresh-token family): its refresh token dies at once, its access tokens
+   * within their lifetime. With `ownedBy`, a session of anyone else is answered as not found.
+   */
+  async revokeSession(sessionId: string, actor: Actor, options: { ownedBy?: string } = {}): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const session = await this.sessions.findLive(sessionId, manager);
+      if (!session || (options.ownedBy !== undefined && session.userId !== options.ownedBy)) throw new DomainError('NOT_FOUND', 'No such session.');
+      await this.tokens.revokeFamily(session.id, session.userId, actor.via === 'self' ? 'logout' : 'admin', manager);
+      await this.audit.record({ type: 'sessions.revoked', actor, targetId: session.userId, details: { family: session.id } }, manager);
     });
   }
 

@@ -134,7 +134,7 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
             guard: 'End this session?',
             isVisible: ({ record }: ActionContext) => !record?.params.revokedAt,
             handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
-              recordAction(context, () => accounts.revokeSession(context.record!.id(), actorOf(context)), 'Session ended.'),
+              recordAction(context, () => accounts.revokeSession(context.record!.params.familyId, actorOf(context)), 'Session ended.'),
           },
         },
       },

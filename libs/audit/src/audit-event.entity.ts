@@ -9,6 +9,7 @@ export const AUDIT_EVENT_TYPES = [
   'user.blocked_attempt',
   'user.unblocked',
   'user.updated',
+  'user.deleted',
   'sessions.revoked',
   'otp.locked',
   'otp.identifier_locked',

@@ -1,8 +1,16 @@
-import { RequestContext } from '#common';
+import { RequestContext, newestFirstPage, type Page, type PageRequest } from '#common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor } from './actor.js';
 import { AuditEvent, type AuditDetails, type AuditEventType } from './audit-event.entity.js';
+
+export interface AuditListQuery extends PageRequest {
+  type?: AuditEventType;
+  actorId?: string;
+  targetId?: string;
+  since?: Date;
+  until?: Date;
+}
 
 export interface AuditEntry {
   type: AuditEventType;
@@ -44,6 +52,17 @@ export class AuditService {
       order: { createdAt: 'DESC' },
       take: options.limit ?? 50,
     });
+  }
+
+  /** Operators' search: by type, actor, target and time, newest first, a page at a time. */
+  list(query: AuditListQuery): Promise<Page<AuditEvent>> {
+    const builder = this.dataSource.getRepository(AuditEvent).createQueryBuilder('e');
+    if (query.type) builder.andWhere('e.type = :type', { type: query.type });
+    if (query.actorId) builder.andWhere('e.actor_id = :actorId', { actorId: query.actorId });
+    if (query.targetId) builder.andWhere('e.target_id = :targetId', { targetId: query.targetId });
+    if (query.since) builder.andWhere('e.created_at >= :since', { since: query.since });
+    if (query.until) builder.andWhere('e.created_at < :until', { until: query.until });
+    return newestFirstPage(builder, query);
   }
 
   /** For events that follow a change made elsewhere (e.g. in Redis): a failed write is logged, not thrown. */

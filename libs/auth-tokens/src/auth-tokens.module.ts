@@ -7,6 +7,7 @@ import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { JwksController } from './jwks.controller.js';
+import { SessionsService } from './sessions.service.js';
 import { TokensService } from './tokens.service.js';
 
 @Module({
@@ -18,7 +19,7 @@ import { TokensService } from './tokens.service.js';
     JwtModule.register({}),
   ],
   controllers: [JwksController],
-  providers: [TokensService, JwtStrategy, JwtAuthGuard, RolesGuard],
-  exports: [TokensService, JwtAuthGuard, RolesGuard],
+  providers: [TokensService, SessionsService, JwtStrategy, JwtAuthGuard, RolesGuard],
+  exports: [TokensService, SessionsService, JwtAuthGuard, RolesGuard],
 })
 export class AuthTokensModule {}

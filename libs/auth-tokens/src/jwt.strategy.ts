@@ -34,13 +34,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       ignoreExpiration: false,
+      passReqToCallback: true,
     });
   }
 
-  async validate(claims: TokenClaims): Promise<User> {
+  async validate(request: { sessionId?: string }, claims: TokenClaims): Promise<User> {
     if (!claimsAreWellFormed(claims, 'access')) throw tokenInvalid();
     const user = await this.users.findForAccessToken(claims.sub);
     if (!user || !user.isActive || user.sessionVersion !== claims.sv) throw tokenInvalid();
+    request.sessionId = claims.sid;
     return user;
   }
 }

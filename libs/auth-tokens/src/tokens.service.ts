@@ -47,7 +47,7 @@ export class TokensService {
       ip: client.ip?.slice(0, 64) ?? null,
     });
     const [access, refresh] = await Promise.all([
-      this.sign(user, 'access', randomUUID(), accessTtlSeconds),
+      this.sign(user, 'access', randomUUID(), accessTtlSeconds, familyId),
       this.sign(user, 'refresh', refreshJti, refreshTtlSeconds),
     ]);
     return { access, refresh };
@@ -153,10 +153,10 @@ export class TokensService {
     await this.webhooks.emit('session.revoked', { user_id: userId, session: familyId, reason }, manager);
   }
 
-  private async sign(user: User, type: TokenType, jti: string, ttlSeconds: number): Promise<string> {
+  private async sign(user: User, type: TokenType, jti: string, ttlSeconds: number, sessionId?: string): Promise<string> {
     const signer = await this.keys.currentSigner();
     return this.jwt.signAsync(
-      { sub: user.id, type, sv: user.sessionVersion },
+      { sub: user.id, type, sv: user.sessionVersion, ...(sessionId ? { sid: sessionId } : {}) },
       {
         privateKey: signer.key as never,
         algorithm: signer.algorithm,

@@ -1,12 +1,15 @@
-import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AccountsService } from '#accounts';
+import type { Actor } from '#audit';
 import { ApiErrorResponses } from '#common';
-import { CurrentUser, Public, TokensService, type ClientContext } from '#auth-tokens';
+import { Acting, CurrentSessionId, CurrentUser, Public, SessionDto, SessionListDto, TokensService, type ClientContext } from '#auth-tokens';
 import { RateLimit } from '#rate-limit';
 import { UserResponseDto, type User } from '#users';
 import { AuthService, type Session } from './auth.service.js';
 import { Client } from './client-context.js';
 import { DetailResponseDto, SessionResponseDto, TokenPairDto } from './dto/auth-responses.dto.js';
+import { DeleteMeDto, UpdateMeDto } from './dto/account.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { RefreshDto } from './dto/refresh.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
@@ -19,6 +22,7 @@ export class AuthController {
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(TokensService) private readonly tokens: TokensService,
+    @Inject(AccountsService) private readonly accounts: AccountsService,
   ) {}
 
   @Public()
@@ -49,6 +53,48 @@ export class AuthController {
   @ApiErrorResponses('AUTH_REQUIRED', 'TOKEN_INVALID', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
   me(@CurrentUser() user: User): UserResponseDto {
     return UserResponseDto.from(user);
+  }
+
+  @Patch('me')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Change your username (the same rules as at sign-up)' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'USERNAME_TAKEN', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  async updateMe(@CurrentUser() user: User, @Body() body: UpdateMeDto, @Acting('self') actor: Actor): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.accounts.update({ id: user.id }, { username: body.username }, actor));
+  }
+
+  @Delete('me')
+  @RateLimit('signIn')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Delete your account',
+    description: 'Needs a fresh proof: a verification token from a LOGIN code for this account. Every session ends; the identifier can register again.',
+  })
+  @ApiNoContentResponse()
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'VERIFICATION_TOKEN_INVALID', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  async deleteMe(@CurrentUser() user: User, @Body() body: DeleteMeDto, @Acting('self') actor: Actor): Promise<void> {
+    await this.auth.deleteOwnAccount(user, body.verification_token, actor);
+  }
+
+  @Get('sessions')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Your live sessions (signed-in devices), most recently used first' })
+  @ApiOkResponse({ type: SessionListDto })
+  @ApiErrorResponses('AUTH_REQUIRED', 'TOKEN_INVALID', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  async sessions(@CurrentUser() user: User, @CurrentSessionId() currentSessionId: string | undefined): Promise<SessionListDto> {
+    return { items: (await this.accounts.listSessions({ id: user.id })).map((session) => SessionDto.from(session, { currentSessionId })) };
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'End one of your sessions: its refresh token dies at once' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses('VALIDATION_FAILED', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'NOT_FOUND', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  async endSession(@CurrentUser() user: User, @Param('id', ParseUUIDPipe) id: string, @Acting('self') actor: Actor): Promise<void> {
+    await this.accounts.revokeSession(id, actor, { ownedBy: user.id });
   }
 
   @Public()

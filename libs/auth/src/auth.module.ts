@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '#accounts';
 import { AuditModule } from '#audit';
 import { AuthTokensModule } from '#auth-tokens';
 import { OtpModule } from '#otp';
@@ -7,7 +8,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 
 @Module({
-  imports: [OtpModule, UsersModule, AuthTokensModule, AuditModule],
+  imports: [OtpModule, UsersModule, AuthTokensModule, AuditModule, AccountsModule],
   controllers: [AuthController],
   providers: [AuthService],
   exports: [AuthService],

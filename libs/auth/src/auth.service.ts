@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditService } from '#audit';
+import { AccountsService } from '#accounts';
+import { AuditService, type Actor } from '#audit';
 import { Clock, DependencyUnavailableError, DomainError, isDatabaseUnavailable } from '#common';
 import { TokensService, type ClientContext, type TokenPair } from '#auth-tokens';
 import { Metrics } from '#metrics';
-import { OtpService, type OtpPurpose } from '#otp';
+import { OtpService, type OtpPurpose, type SpentVerificationToken } from '#otp';
 import { UsersService, type Identifier, type User } from '#users';
 import { WebhooksService } from '#webhooks';
 
@@ -25,6 +26,7 @@ export class AuthService {
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(AccountsService) private readonly accounts: AccountsService,
   ) {}
 
   /**
@@ -68,6 +70,30 @@ export class AuthService {
     } catch (error) {
       // Written after the transaction has ended: the embedded database has a single session.
       if (blockedUserId) await this.audit.recordBestEffort({ type: 'user.blocked_attempt', targetId: blockedUserId, ip: client.ip, details: { via: 'login' } });
+      throw error;
+    }
+  }
+
+  /**
+   * Deleting one's own account needs a fresh proof: a LOGIN verification token for one of the
+   * account's identifiers, verified within VERIFICATION_TOKEN_TTL_SECONDS, so an access token alone
+   * (stolen, or left on a shared screen) cannot delete the account.
+   */
+  async deleteOwnAccount(user: User, verificationToken: string, actor: Actor): Promise<void> {
+    const identifiers = [user.email, user.phone].filter((value): value is string => value !== null).map((value) => this.otp.normalize(value));
+    let spent: SpentVerificationToken | undefined;
+    for (const identifier of identifiers) {
+      spent = await this.otp.consumeVerificationToken(verificationToken, 'LOGIN', identifier).catch((error: unknown) => {
+        if (error instanceof DomainError && error.code === 'VERIFICATION_TOKEN_INVALID') return undefined;
+        throw error;
+      });
+      if (spent) break;
+    }
+    if (!spent) throw new DomainError('VERIFICATION_TOKEN_INVALID', 'The verification token is invalid, expired, already used, or not from a LOGIN code for this account.');
+    try {
+      await this.accounts.delete({ id: user.id }, actor);
+    } catch (error) {
+      await spent.restore().catch(() => undefined);
       throw error;
     }
   }

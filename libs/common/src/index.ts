@@ -13,3 +13,4 @@ export { ExpiringMap } from './expiring-map.js';
 export { throttled } from './throttled.js';
 export { RequestContext, bindRequestContext, requestIdGenerator, trustedProxy } from './request-context.js';
 export { LoggingModule, ROOT_LOGGER, logRequests } from './logging.module.js';
+export { newestFirstPage, type Page, type PageRequest } from './newest-first-page.js';

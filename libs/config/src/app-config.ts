@@ -14,7 +14,7 @@ export class AppConfig {
   /** DATA_DIR: the embedded database, development secrets, and the running server's record. */
   readonly dataDir!: string;
   readonly http!: { workers: number; port: number; host: string; bodyLimitBytes: number; corsOrigins: string[]; logLevel: string; logFormat: 'json' | 'pretty'; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
-  readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number };
+  readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number; admin: number };
   readonly database!:
     | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
     | { kind: 'pglite'; dataDir: string | undefined; migrationsRun: boolean };
@@ -171,7 +171,7 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     },
     metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN, port: env.METRICS_PORT },
-    rateLimits: { otpRequest: env.RATE_LIMIT_OTP_REQUESTS_PER_IP, otpVerify: env.RATE_LIMIT_OTP_VERIFIES_PER_IP, signIn: env.RATE_LIMIT_SIGN_INS_PER_IP },
+    rateLimits: { otpRequest: env.RATE_LIMIT_OTP_REQUESTS_PER_IP, otpVerify: env.RATE_LIMIT_OTP_VERIFIES_PER_IP, signIn: env.RATE_LIMIT_SIGN_INS_PER_IP, admin: env.RATE_LIMIT_ADMIN_REQUESTS_PER_IP },
     database: env.DATABASE_URL
       ? {
           kind: 'postgres',

@@ -27,6 +27,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_OTP_REQUESTS_PER_IP = 20;
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_OTP_VERIFIES_PER_IP = 60;
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_SIGN_INS_PER_IP = 30;
+  @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_ADMIN_REQUESTS_PER_IP = 3600;
   /** Prometheus metrics at GET /metrics (or on METRICS_PORT). */
   @Transform(toBool) @IsBoolean() METRICS_ENABLED = true;
   /** Bearer token /metrics asks for; required in production. */

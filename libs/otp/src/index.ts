@@ -5,5 +5,5 @@ export { DeliveryModule, type DeliveryRole } from './delivery/delivery.module.js
 export { OtpCrypto } from './otp-crypto.js';
 export { OtpStore, OTP_PURPOSES, type OtpPurpose } from './otp-store.js';
 export { DevOutboxModule, OtpModule } from './otp.module.js';
-export { OtpService } from './otp.service.js';
+export { OtpService, type SpentVerificationToken } from './otp.service.js';
 export { DELIVERY_QUEUE } from './delivery/redis-delivery.queue.js';

@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 
-export type RateLimitName = 'otpRequest' | 'otpVerify' | 'signIn';
+export type RateLimitName = 'otpRequest' | 'otpVerify' | 'signIn' | 'admin';
 export const RATE_LIMIT = 'rate-limit:name';
 
-/** Counts the route's requests per client IP against the hourly limit of that name (config). */
+/** Counts the route's (or, on a controller, each of its routes') requests per client IP against the hourly limit of that name (config). */
 export const RateLimit = (name: RateLimitName) => SetMetadata(RATE_LIMIT, name);

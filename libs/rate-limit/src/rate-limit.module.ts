@@ -25,7 +25,7 @@ const reflector = new Reflector();
       inject: [AppConfig, { token: RedisConnection, optional: true }],
       useFactory: (config: AppConfig, redis: RedisConnection | null) => {
         const nameOf = (context: ExecutionContext) =>
-          reflector.get<RateLimitName | undefined>(RATE_LIMIT, context.getHandler());
+          reflector.getAllAndOverride<RateLimitName | undefined>(RATE_LIMIT, [context.getHandler(), context.getClass()]);
         return {
           throttlers: [{ name: 'ip', ttl: HOUR_MS, limit: (context) => config.rateLimits[nameOf(context) ?? 'signIn'] }],
           skipIf: (context) => nameOf(context) === undefined,

@@ -5,4 +5,4 @@ export { UsersService } from './users.service.js';
 export { normalizeIdentifier, type Identifier } from './identifier.js';
 export { PasswordHasher } from './password-hasher.js';
 export { USERNAME_PATTERN, USERNAME_RULE, normalizeUsername } from './username.js';
-export type { UserListPage, UserListQuery } from './users.service.js';
+export type { UserListQuery } from './users.service.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { DomainError, uniqueViolation } from '#common';
+import { DomainError, newestFirstPage, uniqueViolation, type Page, type PageRequest } from '#common';
 import { AppConfig } from '#config';
 import { RedisConnection } from '#redis';
 import type { Identifier } from './identifier.js';
@@ -11,18 +11,11 @@ import { User } from './user.entity.js';
 const CHANGED = 'changed';
 const cacheKey = (id: string) => `user:{${id}}`;
 
-export interface UserListQuery {
+export interface UserListQuery extends PageRequest {
+  /** Part of a username, email or phone number. */
   search?: string;
   role?: User['role'];
   active?: boolean;
-  limit: number;
-  cursor?: string;
-}
-
-export interface UserListPage {
-  items: User[];
-  /** Give it back as `cursor` for the next page; null on the last one. */
-  nextCursor: string | null;
 }
 
 @Injectable()
@@ -54,32 +47,16 @@ export class UsersService {
     return query.where(where.login.includes('@') ? 'u.email = :login' : 'u.username = :login', { login: where.login }).getOne();
   }
 
-  /**
-   * Newest first, by (created_at, id) so that a page boundary never drops or repeats a row. The
-   * cursor names the last row of the previous page to the microsecond (a JavaScript Date holds
-   * milliseconds, Postgres microseconds).
-   */
-  async list(query: UserListQuery): Promise<UserListPage> {
-    const builder = this.users
-      .createQueryBuilder('u')
-      .addSelect('(extract(epoch from u.created_at) * 1000000)::bigint::text', 'u_position')
-      .orderBy('u.created_at', 'DESC')
-      .addOrderBy('u.id', 'DESC')
-      .limit(query.limit + 1);
+  /** Operators' list: newest first, a page at a time (see newestFirstPage). */
+  list(query: UserListQuery): Promise<Page<User>> {
+    const builder = this.users.createQueryBuilder('u');
     if (query.search) {
       const term = `%${query.search.replace(/[%_\\]/g, '\\$&')}%`;
       builder.andWhere('(u.username ILIKE :term OR u.email ILIKE :term OR u.phone ILIKE :term)', { term });
     }
     if (query.role) builder.andWhere('u.role = :role', { role: query.role });
     if (query.active !== undefined) builder.andWhere('u.is_active = :active', { active: query.active });
-    if (query.cursor) {
-      const { micros, id } = decodeCursor(query.cursor);
-      builder.andWhere(`(u.created_at, u.id) < (timestamptz 'epoch' + :micros::bigint * interval '1 microsecond', :id::uuid)`, { micros, id });
-    }
-    const { entities, raw } = await builder.getRawAndEntities<{ u_position: string; u_id: string }>();
-    const items = entities.slice(0, query.limit);
-    const last = items.length === query.limit && entities.length > query.limit ? raw.find((row) => row.u_id === items.at(-1)!.id) : undefined;
-    return { items, nextCursor: last ? Buffer.from(`${last.u_position}.${last.u_id}`).toString('base64url') : null };
+    return newestFirstPage(builder, query);
   }
 
   /** Whether any account has the admin role. */
@@ -126,6 +103,12 @@ export class UsersService {
 
   private async forget(id: string): Promise<void> {
     if (this.cacheSeconds) await this.redis!.run((client) => client.set(cacheKey(id), CHANGED, { EX: this.cacheSeconds }));
+  }
+
+  /** Removes the row (its refresh tokens go with it, ON DELETE CASCADE) and any cached copy. */
+  async delete(id: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(User).delete({ id });
+    await this.forget(id);
   }
 
   /** Logout everywhere: every access token issued before now carries an older `sv` and is refused. */
@@ -191,12 +174,6 @@ function asConflict(error: unknown): unknown {
   if (constraint === 'users_username_key') return new DomainError('USERNAME_TAKEN', 'That username is taken.');
   if (constraint) return new DomainError('ACCOUNT_EXISTS', 'An account with this identifier already exists.');
   return error;
-}
-
-function decodeCursor(cursor: string): { micros: string; id: string } {
-  const match = /^(\d{1,19})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
-  if (!match) throw new DomainError('VALIDATION_FAILED', 'cursor is not one this service gave out');
-  return { micros: match[1], id: match[2] };
 }
 
 const whereIdentifier = (identifier: Identifier) => (identifier.kind === 'email' ? { email: identifier.value } : { phone: identifier.value });

@@ -68,6 +68,13 @@ export class WebhooksService {
     return this.dataSource.getRepository(WebhookEndpoint).find({ order: { createdAt: 'ASC' } });
   }
 
+  /** One endpoint's deliveries, newest first; WEBHOOK_NOT_FOUND for an endpoint that does not exist. */
+  async deliveriesOf(endpointId: string, limit: number): Promise<WebhookDelivery[]> {
+    const id = validId(endpointId);
+    if (!(await this.dataSource.getRepository(WebhookEndpoint).existsBy({ id }))) throw new DomainError('WEBHOOK_NOT_FOUND', `There is no webhook endpoint ${endpointId}.`);
+    return this.dataSource.getRepository(WebhookDelivery).find({ where: { endpointId: id }, order: { createdAt: 'DESC' }, take: limit });
+  }
+
   recentDeliveries(limit = 50): Promise<WebhookDelivery[]> {
     return this.dataSource.getRepository(WebhookDelivery).find({ order: { createdAt: 'DESC' }, take: limit });
   }

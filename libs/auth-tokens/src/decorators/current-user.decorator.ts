@@ -1,5 +1,15 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Actor } from '#audit';
 import type { User } from '#users';
 
 /** The user the access token belongs to, as loaded by JwtStrategy. */
 export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): User => context.switchToHttp().getRequest().user);
+
+/** The session the access token was issued with; undefined for a token minted outside one (admin-token). */
+export const CurrentSessionId = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => context.switchToHttp().getRequest().sessionId);
+
+/** The caller as the audit log names them: the token's user, through `via` (the data), from their address. */
+export const Acting = createParamDecorator((via: 'api' | 'self', context: ExecutionContext): Actor => {
+  const request = context.switchToHttp().getRequest<{ user?: User; ip?: string }>();
+  return { userId: request.user?.id ?? null, via, ip: request.ip };
+});
