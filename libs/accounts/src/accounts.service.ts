@@ -10,10 +10,11 @@ import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, no
 /** An account as the caller names it: the REST API by id, the CLI by username, the panel by either. */
 export type UserRef = { id: string } | { username: string };
 
+// Fields left out, or null (class-validator's @IsOptional lets a JSON null through), change nothing.
 export interface AccountChanges {
-  username?: string;
-  role?: string;
-  isActive?: boolean;
+  username?: string | null;
+  role?: string | null;
+  isActive?: boolean | null;
 }
 
 /**
@@ -53,12 +54,12 @@ export class AccountsService {
    * A new account made by an operator, with an email and/or a phone number. A taken username or
    * identifier is a 409 decided by the unique indexes.
    */
-  async create(input: { username: string; email?: string; phone?: string; role?: string; password?: string }, actor: Actor): Promise<User> {
+  async create(input: { username: string; email?: string | null; phone?: string | null; role?: string | null; password?: string }, actor: Actor): Promise<User> {
     const username = validUsername(input.username);
     const role = validRole(input.role ?? 'user');
-    const email = input.email === undefined ? undefined : normalizeIdentifier(input.email);
+    const email = input.email == null ? undefined : normalizeIdentifier(input.email);
     if (email && email.kind !== 'email') throw new DomainError('IDENTIFIER_INVALID', 'email must be an email address.');
-    const phone = input.phone === undefined ? undefined : normalizeIdentifier(input.phone, this.config.otp.phoneDefaultCountry);
+    const phone = input.phone == null ? undefined : normalizeIdentifier(input.phone, this.config.otp.phoneDefaultCountry);
     if (phone && phone.kind !== 'phone') throw new DomainError('IDENTIFIER_INVALID', 'phone must be a phone number in international format.');
     const primary = email ?? phone;
     if (!primary) throw new DomainError('VALIDATION_FAILED', 'an email address or a phone number is required');
@@ -117,14 +118,15 @@ export class AccountsService {
    * a change to nothing changes nothing.
    */
   async update(ref: UserRef, changes: AccountChanges, actor: Actor): Promise<User> {
-    const username = changes.username === undefined ? undefined : validUsername(changes.username);
-    const role = changes.role === undefined ? undefined : validRole(changes.role);
+    const username = changes.username == null ? undefined : validUsername(changes.username);
+    const role = changes.role == null ? undefined : validRole(changes.role);
+    const isActive = changes.isActive ?? undefined;
     return this.dataSource.transaction(async (manager) => {
       const user = await this.find(ref, manager);
       const next: Partial<User> = {};
       if (username !== undefined && username !== user.username) next.username = username;
       if (role !== undefined && role !== user.role) next.role = role;
-      if (changes.isActive !== undefined && changes.isActive !== user.isActive) next.isActive = changes.isActive;
+      if (isActive !== undefined && isActive !== user.isActive) next.isActive = isActive;
       if (!Object.keys(next).length) return user;
       if (actor.userId === user.id && (next.isActive === false || next.role === 'user')) throw new DomainError('FORBIDDEN', 'You cannot block or demote yourself; ask another admin.');
       await this.users.update(user.id, next, manager);
