@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Response } from 'supertest';
-import { createUser, newEmail } from './support/factories.js';
+import { createUser, newEmail, signUp } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
 
 const SAMPLES = 150;
@@ -32,11 +32,14 @@ describe(`known and unknown identifiers answer alike (${backend.database} + ${ba
   it('in status and body, and within noise in time; the timing is reported', async () => {
     const known = await Promise.all(Array.from({ length: SAMPLES }, () => createUser(t).then((u) => u.identifier)));
     const unknown = Array.from({ length: SAMPLES }, () => newEmail());
+    const requester = await signUp(t);
     const steps = {
       'otp/request LOGIN': (identifier: string) => t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'LOGIN' }),
       'otp/verify LOGIN, wrong code': (identifier: string) => t.http().post('/api/auth/otp/verify').send({ identifier, otp: '000000', purpose: 'LOGIN' }),
       'login, unknown verification token': (identifier: string) => t.http().post('/api/auth/login').send({ identifier, verification_token: randomUUID() }),
       'otp/request REGISTER (taken vs free)': (identifier: string) => t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'REGISTER' }),
+      'otp/request CHANGE_IDENTIFIER (taken vs free)': (identifier: string) =>
+        t.http().post('/api/auth/otp/request').set('Authorization', `Bearer ${requester.access}`).send({ identifier, purpose: 'CHANGE_IDENTIFIER' }),
     };
     const report: Record<string, object> = {};
     for (const [name, send] of Object.entries(steps)) {

@@ -23,6 +23,21 @@ describe(`health and API docs (${backend.database} + ${backend.redis})`, () => {
         '/api/auth/otp/verify',
         '/api/auth/register',
         '/api/auth/token/refresh',
+        '/api/auth/me/identifier',
+        '/api/auth/sessions',
+        '/api/auth/sessions/{id}',
+        '/api/admin/audit-events',
+        '/api/admin/sessions/{sessionId}',
+        '/api/admin/signing-keys',
+        '/api/admin/signing-keys/rotate',
+        '/api/admin/users',
+        '/api/admin/users/{id}',
+        '/api/admin/users/{id}/block',
+        '/api/admin/users/{id}/sessions',
+        '/api/admin/users/{id}/unblock',
+        '/api/admin/webhooks',
+        '/api/admin/webhooks/{id}',
+        '/api/admin/webhooks/{id}/deliveries',
         '/api/dev/otp',
         '/.well-known/jwks.json',
         '/health',
@@ -34,6 +49,16 @@ describe(`health and API docs (${backend.database} + ${backend.redis})`, () => {
     expect(spec.paths['/api/auth/otp/verify'].post.responses['400'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
     expect(spec.components.schemas.RegisterDto.required).toEqual(['identifier', 'username', 'verification_token']);
     expect(spec.components.schemas.UserResponseDto.properties).not.toHaveProperty('password_hash');
+    // Every admin operation: under the admin tag, behind the bearer token, with its 401 and 403.
+    const adminOperations = Object.entries(spec.paths as Record<string, Record<string, { tags: string[]; security: unknown; responses: Record<string, unknown> }>>)
+      .filter(([path]) => path.startsWith('/api/admin/'))
+      .flatMap(([, methods]) => Object.values(methods));
+    expect(adminOperations).toHaveLength(17);
+    for (const operation of adminOperations) {
+      expect(operation).toEqual(expect.objectContaining({ tags: ['admin'], security: [{ bearer: [] }] }));
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403', '429', '503']));
+    }
+    expect(Object.keys(spec.components.schemas.AdminUserDto.properties)).not.toEqual(expect.arrayContaining(['password_hash']));
   });
 
   it("shows each route's own error codes as examples, with the status each belongs to", async () => {

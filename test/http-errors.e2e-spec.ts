@@ -51,9 +51,9 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
   });
 
   it('answers a known route asked with another method with 405 METHOD_NOT_ALLOWED and what it allows', async () => {
-    const me = await t.http().delete('/api/auth/me');
+    const me = await t.http().put('/api/auth/me');
     expectError(me, 'METHOD_NOT_ALLOWED');
-    expect(me.headers.allow).toBe('GET, HEAD');
+    expect(me.headers.allow).toBe('GET, HEAD, PATCH, DELETE');
     const request = await t.http().get('/api/auth/otp/request');
     expectError(request, 'METHOD_NOT_ALLOWED');
     expect(request.headers.allow).toBe('POST');

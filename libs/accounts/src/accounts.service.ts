@@ -5,7 +5,7 @@ import { SessionsService, TokensService, type SessionView } from '#auth-tokens';
 import { DomainError, type Page } from '#common';
 import { AppConfig } from '#config';
 import { WebhooksService } from '#webhooks';
-import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, normalizeIdentifier, normalizeUsername, type UserListQuery } from '#users';
+import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, normalizeIdentifier, normalizeUsername, type Identifier, type UserListQuery } from '#users';
 
 /** An account as the caller names it: the REST API by id, the CLI by username, the panel by either. */
 export type UserRef = { id: string } | { username: string };
@@ -136,6 +136,23 @@ export class AccountsService {
       if (type !== 'user.updated') await this.webhooks.emit(type, { user_id: user.id, username: next.username ?? user.username, via: actor.via }, manager);
       await this.audit.record({ type, actor, targetId: user.id, details: { changed: Object.keys(next).join(',') } }, manager);
       return Object.assign(user, next);
+    });
+  }
+
+  /**
+   * Sets the account's email or phone (whichever kind the identifier is) to a new, proven one, and
+   * answers the one it replaces (null when the account had none of that kind). The unique index
+   * decides whether another account holds it: 409 ACCOUNT_EXISTS.
+   */
+  async changeIdentifier(ref: UserRef, identifier: Identifier, actor: Actor): Promise<{ user: User; replaced: Identifier | null }> {
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.find(ref, manager);
+      const current = identifier.kind === 'email' ? user.email : user.phone;
+      if (current === identifier.value) return { user, replaced: null };
+      const change = identifier.kind === 'email' ? { email: identifier.value } : { phone: identifier.value };
+      await this.users.update(user.id, change, manager);
+      await this.audit.record({ type: 'user.identifier_changed', actor, targetId: user.id, details: { kind: identifier.kind, added: current === null } }, manager);
+      return { user: Object.assign(user, change), replaced: current === null ? null : { kind: identifier.kind, value: current } };
     });
   }
 

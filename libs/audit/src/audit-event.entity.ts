@@ -10,6 +10,7 @@ export const AUDIT_EVENT_TYPES = [
   'user.unblocked',
   'user.updated',
   'user.deleted',
+  'user.identifier_changed',
   'sessions.revoked',
   'otp.locked',
   'otp.identifier_locked',

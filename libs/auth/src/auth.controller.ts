@@ -9,7 +9,7 @@ import { UserResponseDto, type User } from '#users';
 import { AuthService, type Session } from './auth.service.js';
 import { Client } from './client-context.js';
 import { DetailResponseDto, SessionResponseDto, TokenPairDto } from './dto/auth-responses.dto.js';
-import { DeleteMeDto, UpdateMeDto } from './dto/account.dto.js';
+import { ChangeIdentifierDto, DeleteMeDto, UpdateMeDto } from './dto/account.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { RefreshDto } from './dto/refresh.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
@@ -62,6 +62,20 @@ export class AuthController {
   @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'USERNAME_TAKEN', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
   async updateMe(@CurrentUser() user: User, @Body() body: UpdateMeDto, @Acting('self') actor: Actor): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.accounts.update({ id: user.id }, { username: body.username }, actor));
+  }
+
+  @Post('me/identifier')
+  @RateLimit('signIn')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Add or change your email or phone, proved by a CHANGE_IDENTIFIER code',
+    description: 'An account holds one email and one phone; a new one replaces the one of its kind, which is told and no longer signs in.',
+  })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'VERIFICATION_TOKEN_INVALID', 'ACCOUNT_EXISTS', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  async changeIdentifier(@CurrentUser() user: User, @Body() body: ChangeIdentifierDto, @Acting('self') actor: Actor): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.auth.changeIdentifier(user, body.identifier, body.verification_token, actor));
   }
 
   @Delete('me')

@@ -75,6 +75,18 @@ export class AuthService {
   }
 
   /**
+   * A new email or phone for the signed-in account, proven by a CHANGE_IDENTIFIER code sent to it.
+   * The address it replaces (if any) is told, and no longer signs in.
+   */
+  async changeIdentifier(user: User, rawIdentifier: string, verificationToken: string, actor: Actor): Promise<User> {
+    const identifier = this.otp.normalize(rawIdentifier);
+    const { user: changed, replaced } = await this.spendVerificationToken(verificationToken, 'CHANGE_IDENTIFIER', identifier, () => this.accounts.changeIdentifier({ id: user.id }, identifier, actor));
+    // After the commit, and never failing the change: a notice that cannot be queued is logged by the queue.
+    if (replaced) await this.otp.sendNotice(replaced, 'CHANGE_IDENTIFIER', 'identifier-changed').catch(() => undefined);
+    return changed;
+  }
+
+  /**
    * Deleting one's own account needs a fresh proof: a LOGIN verification token for one of the
    * account's identifiers, verified within VERIFICATION_TOKEN_TTL_SECONDS, so an access token alone
    * (stolen, or left on a shared screen) cannot delete the account.

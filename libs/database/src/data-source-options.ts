@@ -8,10 +8,10 @@ import { AuditAndDevOutbox1795554000000 } from './migrations/1795554000000-audit
 import { SigningKeys1795640000000 } from './migrations/1795640000000-signing-keys.js';
 import { Webhooks1795650000000 } from './migrations/1795650000000-webhooks.js';
 import { AuditRequestId1795660000000 } from './migrations/1795660000000-audit-request-id.js';
-import { UsersCreatedIndex1795670000000 } from './migrations/1795670000000-users-created-index.js';
+import { AccountManagement1795670000000 } from './migrations/1795670000000-account-management.js';
 
 // Listed explicitly (not globbed) so the build, jest and the typeorm CLI all load the same set.
-export const migrations = [InitialSchema1795478400000, AuditAndDevOutbox1795554000000, SigningKeys1795640000000, Webhooks1795650000000, AuditRequestId1795660000000, UsersCreatedIndex1795670000000];
+export const migrations = [InitialSchema1795478400000, AuditAndDevOutbox1795554000000, SigningKeys1795640000000, Webhooks1795650000000, AuditRequestId1795660000000, AccountManagement1795670000000];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Entities = MixedList<Function | string | EntitySchema>;

@@ -42,7 +42,7 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Known series start at 0, so rate() and alerts see them before the first event.
-    for (const purpose of ['REGISTER', 'LOGIN']) {
+    for (const purpose of ['REGISTER', 'LOGIN', 'CHANGE_IDENTIFIER']) {
       for (const channel of ['email', 'sms']) {
         this.codesRequested.inc({ purpose, channel }, 0);
         this.codesVerified.inc({ purpose, channel }, 0);

@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '#common';
-import { Public } from '#auth-tokens';
+import { AuthenticateIfPresent, CurrentUser, Public } from '#auth-tokens';
+import type { User } from '#users';
 import { RateLimit } from '#rate-limit';
 import { RequestOtpDto, RequestOtpResponseDto } from './dto/request-otp.dto.js';
 import { VerifyOtpDto, VerifyOtpResponseDto } from './dto/verify-otp.dto.js';
@@ -15,12 +16,17 @@ export class OtpController {
 
   @Post('request')
   @RateLimit('otpRequest')
+  @AuthenticateIfPresent()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Send a one-time code', description: 'Answers alike whether or not an account exists.' })
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Send a one-time code',
+    description: 'Answers alike whether or not an account exists. CHANGE_IDENTIFIER (a new email or phone for your account) needs your bearer token; REGISTER and LOGIN need none.',
+  })
   @ApiOkResponse({ type: RequestOtpResponseDto })
-  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'OTP_COOLDOWN', 'OTP_RATE_LIMITED', 'IDENTIFIER_LOCKED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
-  async request(@Body() body: RequestOtpDto): Promise<RequestOtpResponseDto> {
-    const sent = await this.otp.requestCode(body.identifier, body.purpose);
+  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'OTP_COOLDOWN', 'OTP_RATE_LIMITED', 'IDENTIFIER_LOCKED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  async request(@Body() body: RequestOtpDto, @CurrentUser() user: User | undefined): Promise<RequestOtpResponseDto> {
+    const sent = await this.otp.requestCode(body.identifier, body.purpose, user);
     return {
       detail: 'If this identifier can use a code, one has been sent.',
       expires_in: sent.expiresInSeconds,

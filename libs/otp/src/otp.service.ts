@@ -43,11 +43,14 @@ export class OtpService {
    * REGISTER for a taken identifier or a LOGIN for an unknown one stores the hash of a code nobody
    * is sent (so verify answers exactly as for a wrong guess), and the owner gets a notice instead.
    */
-  async requestCode(rawIdentifier: string, purpose: OtpPurpose): Promise<CodeRequested> {
+  async requestCode(rawIdentifier: string, purpose: OtpPurpose, requester?: { id: string }): Promise<CodeRequested> {
+    // A new address for an account is asked for by its signed-in owner; whether the address is free
+    // is then answered exactly as REGISTER answers it.
+    if (purpose === 'CHANGE_IDENTIFIER' && !requester) throw new DomainError('AUTH_REQUIRED', 'CHANGE_IDENTIFIER needs the access token of the account the address is for.');
     const identifier = this.normalize(rawIdentifier);
     const { ttlSeconds, resendCooldownSeconds, hourlyLimit } = this.config.otp;
     const accountExists = await this.users.existsByIdentifier(identifier);
-    const usable = purpose === 'REGISTER' ? !accountExists : accountExists;
+    const usable = purpose === 'LOGIN' ? accountExists : !accountExists;
     const code = this.crypto.generateCode();
     const issued = await this.store.issueCode({
       purpose,
@@ -68,11 +71,16 @@ export class OtpService {
     await this.delivery.send({
       recipient: identifier,
       purpose,
-      kind: usable ? 'code' : purpose === 'REGISTER' ? 'account-exists' : 'no-account',
+      kind: usable ? 'code' : purpose === 'LOGIN' ? 'no-account' : 'account-exists',
       code: usable ? code : undefined,
       expiresInSeconds: ttlSeconds,
     });
     return { expiresInSeconds: ttlSeconds, resendAfterSeconds: resendCooldownSeconds };
+  }
+
+  /** Tells the owner of an address what happened to it (no code): e.g. that their account replaced it. */
+  sendNotice(recipient: Identifier, purpose: OtpPurpose, kind: 'identifier-changed'): Promise<void> {
+    return this.delivery.send({ recipient, purpose, kind, expiresInSeconds: this.config.otp.ttlSeconds });
   }
 
   /** Burns the code on success and returns a verification token bound to identifier and purpose. */

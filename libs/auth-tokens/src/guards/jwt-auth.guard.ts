@@ -2,7 +2,7 @@ import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { DomainError } from '#common';
-import { IS_PUBLIC } from '../decorators/public.decorator.js';
+import { AUTHENTICATE_IF_PRESENT, IS_PUBLIC } from '../decorators/public.decorator.js';
 
 /** Global guard: every route needs a valid access token unless marked @Public(). */
 @Injectable()
@@ -12,8 +12,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic ? true : super.canActivate(context);
+    const targets = [context.getHandler(), context.getClass()];
+    if (!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return super.canActivate(context);
+    const carriesToken = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization !== undefined;
+    return carriesToken && this.reflector.getAllAndOverride<boolean>(AUTHENTICATE_IF_PRESENT, targets) ? super.canActivate(context) : true;
   }
 
   override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {

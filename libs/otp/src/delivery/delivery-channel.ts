@@ -9,12 +9,13 @@ import type { OtpPurpose } from '../otp-store.js';
 export interface OtpMessage {
   recipient: Identifier;
   purpose: OtpPurpose;
-  kind: 'code' | 'account-exists' | 'no-account';
+  /** `identifier-changed` goes to the address an account had before its owner replaced it. */
+  kind: 'code' | 'account-exists' | 'no-account' | 'identifier-changed';
   code?: string;
   expiresInSeconds: number;
 }
 
-/** A way of getting a message to its recipient (development log now; SMTP and SMS later). */
+/** A way of getting a message to its recipient: the development outbox, or live delivery by SMTP and SMS. */
 export abstract class DeliveryChannel {
   abstract send(message: OtpMessage): Promise<void>;
 }

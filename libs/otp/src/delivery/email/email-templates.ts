@@ -19,28 +19,50 @@ interface Words {
 const WORDS: Record<MailLocale, Words> = {
   en: {
     subject: {
-      code: (purpose, product) => (purpose === 'REGISTER' ? `Your ${product} sign-up code` : `Your ${product} sign-in code`),
+      code: (purpose, product) => ({ REGISTER: `Your ${product} sign-up code`, LOGIN: `Your ${product} sign-in code`, CHANGE_IDENTIFIER: `Confirm your new ${product} address` })[purpose],
       'account-exists': (_purpose, product) => `You already have a ${product} account`,
       'no-account': (_purpose, product) => `No ${product} account for this address`,
+      'identifier-changed': (_purpose, product) => `Your ${product} account has a new address`,
     },
     lead: {
-      code: (purpose, product) => (purpose === 'REGISTER' ? `Use this code to finish signing up for ${product}:` : `Use this code to sign in to ${product}:`),
-      'account-exists': (_purpose, product) => `Someone asked to sign up for ${product} with this address, but it already has an account. Sign in instead.`,
+      code: (purpose, product) =>
+        ({
+          REGISTER: `Use this code to finish signing up for ${product}:`,
+          LOGIN: `Use this code to sign in to ${product}:`,
+          CHANGE_IDENTIFIER: `Use this code to add this address to your ${product} account:`,
+        })[purpose],
+      'account-exists': (purpose, product) =>
+        purpose === 'CHANGE_IDENTIFIER'
+          ? `Someone asked to add this address to their ${product} account, but it already belongs to an account. Nothing was changed.`
+          : `Someone asked to sign up for ${product} with this address, but it already has an account. Sign in instead.`,
       'no-account': (_purpose, product) => `Someone asked to sign in to ${product} with this address, but there is no account for it. Sign up first.`,
+      'identifier-changed': (_purpose, product) => `This address has been replaced on your ${product} account and no longer signs in to it. If you did not do this, contact support at once.`,
     },
     expires: (minutes) => `The code expires in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
     ignore: 'If this was not you, ignore this message.',
   },
   de: {
     subject: {
-      code: (purpose, product) => (purpose === 'REGISTER' ? `Ihr Registrierungscode für ${product}` : `Ihr Anmeldecode für ${product}`),
+      code: (purpose, product) =>
+        ({ REGISTER: `Ihr Registrierungscode für ${product}`, LOGIN: `Ihr Anmeldecode für ${product}`, CHANGE_IDENTIFIER: `Bestätigen Sie Ihre neue Adresse bei ${product}` })[purpose],
       'account-exists': (_purpose, product) => `Sie haben bereits ein Konto bei ${product}`,
       'no-account': (_purpose, product) => `Kein Konto bei ${product} für diese Adresse`,
+      'identifier-changed': (_purpose, product) => `Ihr Konto bei ${product} hat eine neue Adresse`,
     },
     lead: {
-      code: (purpose, product) => (purpose === 'REGISTER' ? `Mit diesem Code schließen Sie die Registrierung bei ${product} ab:` : `Mit diesem Code melden Sie sich bei ${product} an:`),
-      'account-exists': (_purpose, product) => `Jemand wollte sich mit dieser Adresse bei ${product} registrieren, aber es gibt schon ein Konto. Melden Sie sich stattdessen an.`,
+      code: (purpose, product) =>
+        ({
+          REGISTER: `Mit diesem Code schließen Sie die Registrierung bei ${product} ab:`,
+          LOGIN: `Mit diesem Code melden Sie sich bei ${product} an:`,
+          CHANGE_IDENTIFIER: `Mit diesem Code fügen Sie diese Adresse Ihrem Konto bei ${product} hinzu:`,
+        })[purpose],
+      'account-exists': (purpose, product) =>
+        purpose === 'CHANGE_IDENTIFIER'
+          ? `Jemand wollte diese Adresse seinem Konto bei ${product} hinzufügen, aber sie gehört schon zu einem Konto. Es wurde nichts geändert.`
+          : `Jemand wollte sich mit dieser Adresse bei ${product} registrieren, aber es gibt schon ein Konto. Melden Sie sich stattdessen an.`,
       'no-account': (_purpose, product) => `Jemand wollte sich mit dieser Adresse bei ${product} anmelden, aber es gibt kein Konto. Registrieren Sie sich zuerst.`,
+      'identifier-changed': (_purpose, product) =>
+        `Diese Adresse wurde in Ihrem Konto bei ${product} ersetzt und meldet Sie nicht mehr an. Wenn Sie das nicht waren, wenden Sie sich sofort an den Support.`,
     },
     expires: (minutes) => `Der Code ist ${minutes} Minute${minutes === 1 ? '' : 'n'} gültig.`,
     ignore: 'Wenn Sie das nicht waren, ignorieren Sie diese Nachricht.',
