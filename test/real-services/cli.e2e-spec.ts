@@ -57,6 +57,19 @@ describe('management CLI on real Postgres and Redis', () => {
     expect(types).toEqual(['sessions.revoked', 'user.blocked', 'user.logged_in', 'user.signed_up', 'user.unblocked']);
   });
 
+  it('deletes a user only with --yes, through the same path as the admin API', async () => {
+    const user = await signUp(t);
+    const unconfirmed = await cli(['users', 'delete', user.username]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain('--yes');
+    await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.access}`).expect(200);
+    expect((await cli(['users', 'delete', user.username, '--yes'])).code).toBe(0);
+    expectError(await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.access}`), 'TOKEN_INVALID');
+    const deleted = await t.app.get(DataSource).getRepository(AuditEvent).findBy({ targetId: user.id, type: 'user.deleted' });
+    expect(deleted.map((event) => event.details)).toEqual([{ via: 'cli' }]);
+    expect((await cli(['users', 'delete', user.username, '--yes'])).stderr).toContain('USER_NOT_FOUND');
+  });
+
   it('creates an admin once and refuses weak passwords and unknown users', async () => {
     const name = newUsername();
     expect((await cli(['create-admin', name, '--email', newEmail(), '--password', 'a-fine-long-password'])).stdout).toContain(`Created admin ${name}`);

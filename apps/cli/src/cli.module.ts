@@ -20,7 +20,7 @@ import { MigrateCommand } from './commands/migrate.command.js';
 import { OtpCommand, OtpPeekCommand } from './commands/otp.command.js';
 import { SessionsCommand, SessionsRevokeAllCommand } from './commands/sessions.command.js';
 import { SetPasswordCommand } from './commands/set-password.command.js';
-import { UsersBlockCommand, UsersCommand, UsersListCommand, UsersUnblockCommand } from './commands/users.command.js';
+import { UsersBlockCommand, UsersCommand, UsersDeleteCommand, UsersListCommand, UsersUnblockCommand } from './commands/users.command.js';
 
 /** Makes --help say how a person actually runs the CLI. */
 @Injectable()
@@ -46,6 +46,7 @@ class ProgramName implements OnModuleInit {
     UsersListCommand,
     UsersBlockCommand,
     UsersUnblockCommand,
+    UsersDeleteCommand,
     SessionsCommand,
     SessionsRevokeAllCommand,
     MigrateCommand,

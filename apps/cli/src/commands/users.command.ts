@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AccountsService } from '#accounts';
 import { CLI_ACTOR } from '#audit';
+import { DomainError } from '#common';
 import { parseLimit, runCommand, table } from '../cli-io.js';
 import { CommandGroup } from './command-group.js';
 
@@ -68,5 +69,25 @@ export class UsersUnblockCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'users', description: 'List, block and unblock users', subCommands: [UsersListCommand, UsersBlockCommand, UsersUnblockCommand] })
+@SubCommand({ name: 'delete', arguments: '<username>', description: 'Delete a user: every session ends, the address can register again (needs --yes)' })
+export class UsersDeleteCommand extends CommandRunner {
+  constructor(@Inject(AccountsService) private readonly accounts: AccountsService) {
+    super();
+  }
+
+  run([username]: string[], options: { yes?: boolean }): Promise<void> {
+    return runCommand(async () => {
+      if (!options.yes) throw new DomainError('VALIDATION_FAILED', `Deleting "${username}" cannot be undone: run it again with --yes.`);
+      await this.accounts.delete({ username }, CLI_ACTOR);
+      console.log(`Deleted ${username}; their sessions ended, and the address can register again.`);
+    });
+  }
+
+  @Option({ flags: '--yes', description: 'really delete' })
+  parseYes(): boolean {
+    return true;
+  }
+}
+
+@Command({ name: 'users', description: 'List, block, unblock and delete users', subCommands: [UsersListCommand, UsersBlockCommand, UsersUnblockCommand, UsersDeleteCommand] })
 export class UsersCommand extends CommandGroup {}
