@@ -39,7 +39,7 @@ describe('management CLI on the embedded default', () => {
       // The seed's step 11: the token is good for the admin API (what Swagger's Authorize sends).
       const users = await fetch(`${server.base}/api/admin/users?search=janak`, { headers: { authorization: `Bearer ${token}` } });
       expect(users.status).toBe(200);
-      expect((await users.json()).items).toEqual([expect.objectContaining({ username: 'janak', role: 'admin' })]);
+      expect(((await users.json()) as { items: unknown[] }).items).toEqual([expect.objectContaining({ username: 'janak', role: 'admin' })]);
 
       // The CLI reads what the server just wrote, and the server sees what the CLI changes at once.
       await post('/api/auth/otp/request', { identifier: 'janak@example.com', purpose: 'LOGIN' });

@@ -8,7 +8,8 @@ import { eventually } from './support/tcp-proxy.js';
 import { newEmail } from './support/factories.js';
 import { backend } from './support/test-app.js';
 
-// Against the built server: @nestjs/throttler does not load inside jest's VM. Addresses come from
+// Against the built server, as deployed (the in-process test apps set the limits far above what a
+// suite sends). Addresses come from
 // the IPv6 documentation range, each in its own /64 (the throttler counts IPv6 clients per /64),
 // fresh per test, so no other suite's traffic shares their buckets.
 const newAddress = () => `2001:db8:${randomInt(1, 0xffff).toString(16)}:${randomInt(1, 0xffff).toString(16)}::1`;
@@ -23,7 +24,7 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
   const start = (port: number, env: Record<string, string>) => startServer({ ...serverEnv(), ...env }, port);
   let server: RunningServer;
   // The CLI reads the server's database: the same DATA_DIR (or DATABASE_URL).
-  const env = { ...serverEnv(), TRUST_PROXY: 'true', RATE_LIMIT_OTP_REQUESTS_PER_IP: '3', RATE_LIMIT_OTP_VERIFIES_PER_IP: '4', RATE_LIMIT_SIGN_INS_PER_IP: '2' };
+  const env = { ...serverEnv(), TRUST_PROXY: 'true', RATE_LIMIT_OTP_REQUESTS_PER_IP: '3', RATE_LIMIT_OTP_VERIFIES_PER_IP: '4', RATE_LIMIT_SIGN_INS_PER_IP: '2', RATE_LIMIT_ADMIN_REQUESTS_PER_IP: '3' };
   beforeAll(async () => {
     server = await startServer(env, 18561);
   });
@@ -52,6 +53,16 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
     expect(limited).toEqual({ status: 429, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
     expect(Number(limited.retryAfter)).toBeGreaterThan(3500);
     expect((await request(newAddress())).status).toBe(200);
+  });
+
+  it('limits the admin API per client address and route, counting requests before their token is checked', async () => {
+    const address = newAddress();
+    const users = () => fetch(`${server.base}/api/admin/users`, { headers: { 'x-forwarded-for': address, authorization: 'Bearer guessed.token.value' } });
+    for (let i = 0; i < 3; i++) expect((await codeOf(await users())).code).toBe('TOKEN_INVALID');
+    expect(await codeOf(await users())).toEqual({ status: 429, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
+    // Each route has its own count.
+    const keys = await fetch(`${server.base}/api/admin/signing-keys`, { headers: { 'x-forwarded-for': address } });
+    expect((await codeOf(keys)).code).toBe('AUTH_REQUIRED');
   });
 
   it('writes an address that runs into a limit to the audit log once per window, however often it is refused', async () => {

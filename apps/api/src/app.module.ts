@@ -9,6 +9,7 @@ import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
 import { HealthModule } from '#health';
 import { MetricsModule } from '#metrics';
+import { RATE_LIMIT_GUARD } from '#rate-limit';
 import { DeliveryModule, DevOutboxModule, OtpModule } from '#otp';
 import { RedisModule } from '#redis';
 import { SigningKeysModule } from '#signing-keys';
@@ -26,7 +27,6 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        // First, so its global guard counts requests before authentication runs.
         // Loaded by import(): @nestjs/throttler is CommonJS that requires the ESM-only @nestjs/common,
         // and Jest's ESM loader refuses that in a static graph ("require() of ES Module in a cycle").
         import('../../../libs/rate-limit/src/rate-limit.module.js').then((m) => ({ module: m.RateLimitModule })),
@@ -47,8 +47,11 @@ export class AppModule {
         HealthModule,
         ...(options.adminPanel ? [AdminPanelModule] : []),
       ],
+      // The global guards, in this order (one module's providers keep theirs): a request is counted
+      // against the per-IP limits before its token is checked, so guessing tokens is limited too;
+      // then authenticated; then its role checked.
       providers: [
-        // Order matters: authenticate first, then check roles.
+        { provide: APP_GUARD, useExisting: RATE_LIMIT_GUARD },
         { provide: APP_GUARD, useExisting: JwtAuthGuard },
         { provide: APP_GUARD, useExisting: RolesGuard },
       ],

@@ -1,11 +1,10 @@
 import { Module, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuditModule } from '#audit';
 import { AppConfig } from '#config';
 import { RedisConnection } from '#redis';
-import { RATE_LIMIT, type RateLimitName } from './rate-limit.decorator.js';
+import { RATE_LIMIT, RATE_LIMIT_GUARD, type RateLimitName } from './rate-limit.decorator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RedisThrottlerStorage } from './throttler-storage.redis.js';
 
@@ -35,7 +34,8 @@ const reflector = new Reflector();
       },
     }),
   ],
-  // Registered here so that it runs first among the global guards (this module is imported first).
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+  // Made global by AppModule, which orders its guards.
+  providers: [{ provide: RATE_LIMIT_GUARD, useClass: RateLimitGuard }],
+  exports: [RATE_LIMIT_GUARD],
 })
 export class RateLimitModule {}
