@@ -66,7 +66,7 @@ export interface RunningServer {
  */
 export async function startServer(env: Record<string, string | undefined>, port: number, options: { cwd?: string } = {}): Promise<RunningServer> {
   // Every spawned server is reached from 127.0.0.1: per-IP limits stay out of the way unless a test sets them.
-  const generous = { RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000', RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000', RATE_LIMIT_SIGN_INS_PER_IP: '100000' };
+  const generous = { RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000', RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000', RATE_LIMIT_SIGN_INS_PER_IP: '100000', RATE_LIMIT_ADMIN_REQUESTS_PER_IP: '100000' };
   const child = spawn(process.execPath, [apiMain], {
     env: cleanEnv({ ...generous, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }),
     cwd: options.cwd,

@@ -89,7 +89,7 @@ export async function buildAdminRouter({ config, dataSource, accounts, auth, das
     sessionOptions: {
       name: cookieName,
       secret: config.admin.sessionSecret,
-      store: adminSessionStore(redis, config.admin.sessionTtlSeconds),
+      store: await adminSessionStore(redis, config.admin.sessionTtlSeconds),
       resave: false,
       saveUninitialized: false,
       rolling: true,

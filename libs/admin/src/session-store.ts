@@ -1,45 +1,58 @@
+import type { Cache } from 'cache-manager';
+import { caching } from 'cache-manager';
 import session from 'express-session';
 import type { RedisConnection } from '#redis';
 
-/**
- * The admin panel's session store: Redis on the real backend (shared by every instance), and on
- * the embedded default an in-process store that, unlike express-session's MemoryStore, forgets
- * expired sessions.
- */
-export function adminSessionStore(redis: RedisConnection | null, ttlSeconds: number): session.Store {
-  if (redis) return new RedisSessionStore(redis, ttlSeconds);
-  return new InProcessSessionStore(ttlSeconds);
-}
+/** Signed-in admins the embedded default keeps at most (one process; the oldest go first). */
+const MAX_IN_PROCESS_SESSIONS = 10_000;
 
 /**
- * Sessions in Redis through the service's own connection, so they get its time bound, its 503 when
- * Redis is down, and its routing on a Redis Cluster (connect-redis cannot drive a cluster client).
+ * The admin panel's session store, on cache-manager: in Redis through redis-yet's store on the
+ * service's own connection (shared by every instance, with the connection's time bound, its 503
+ * while Redis is down and its routing on a Redis Cluster, which connect-redis cannot drive), or on
+ * the embedded default in cache-manager's memory store, which forgets expired sessions and holds
+ * a bounded number.
  */
-class RedisSessionStore extends session.Store {
+export async function adminSessionStore(redis: RedisConnection | null, ttlSeconds: number): Promise<session.Store> {
+  if (redis) return new CacheSessionStore((work) => redis.withCache(work), ttlSeconds);
+  const memory = await caching('memory', { ttl: ttlSeconds * 1000, max: MAX_IN_PROCESS_SESSIONS });
+  return new CacheSessionStore((work) => work(memory), ttlSeconds);
+}
+
+type UseCache = <T>(work: (cache: Cache) => Promise<T>) => Promise<T>;
+
+class CacheSessionStore extends session.Store {
   constructor(
-    private readonly redis: RedisConnection,
+    private readonly use: UseCache,
     private readonly ttlSeconds: number,
   ) {
     super();
   }
 
   get(id: string, callback: (error: unknown, data?: session.SessionData | null) => void): void {
-    this.redis.run((client) => client.get(sessionKey(id))).then(
-      (raw) => callback(null, raw ? (JSON.parse(raw) as session.SessionData) : null),
+    this.use((cache) => cache.get<session.SessionData>(sessionKey(id))).then(
+      (data) => callback(null, data ?? null),
       (error: unknown) => callback(error),
     );
   }
 
   set(id: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
-    settle(this.redis.run((client) => client.set(sessionKey(id), JSON.stringify(data), { EX: this.ttlSeconds })), callback);
+    settle(
+      this.use((cache) => cache.set(sessionKey(id), data, this.ttlSeconds * 1000)),
+      callback,
+    );
   }
 
   destroy(id: string, callback?: (error?: unknown) => void): void {
-    settle(this.redis.run((client) => client.del(sessionKey(id))), callback);
+    settle(
+      this.use((cache) => cache.del(sessionKey(id))),
+      callback,
+    );
   }
 
-  override touch(id: string, _data: session.SessionData, callback?: (error?: unknown) => void): void {
-    settle(this.redis.run((client) => client.expire(sessionKey(id), this.ttlSeconds)), callback);
+  /** rolling: every request of a signed-in admin starts the lifetime again. */
+  override touch(id: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
+    this.set(id, data, callback);
   }
 }
 
@@ -51,34 +64,3 @@ const settle = (work: Promise<unknown>, callback?: (error?: unknown) => void) =>
     () => callback?.(),
     (error: unknown) => callback?.(error),
   );
-
-class InProcessSessionStore extends session.Store {
-  private readonly sessions = new Map<string, { data: session.SessionData; expiresAt: number }>();
-
-  constructor(private readonly ttlSeconds: number) {
-    super();
-    setInterval(() => {
-      const now = Date.now();
-      for (const [id, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(id);
-    }, 60_000).unref();
-  }
-
-  get(id: string, callback: (error: unknown, data?: session.SessionData | null) => void): void {
-    const entry = this.sessions.get(id);
-    callback(null, entry && entry.expiresAt > Date.now() ? entry.data : null);
-  }
-
-  set(id: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
-    this.sessions.set(id, { data, expiresAt: Date.now() + this.ttlSeconds * 1000 });
-    callback?.();
-  }
-
-  destroy(id: string, callback?: (error?: unknown) => void): void {
-    this.sessions.delete(id);
-    callback?.();
-  }
-
-  override touch(id: string, data: session.SessionData, callback?: () => void): void {
-    this.set(id, data, callback);
-  }
-}

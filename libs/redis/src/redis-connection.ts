@@ -32,7 +32,7 @@ export class RedisConnection {
   // A down Redis produces an error per reconnect attempt; one line every 10 s is enough.
   private readonly logError = throttled(10_000, (error: Error) => this.logger.warn(`Redis unavailable: ${error.message}`));
   private current: RedisClientType | RedisClusterType | undefined;
-  /** cache-manager over the same client, for short-lived caches. */
+  /** cache-manager over the same client (the admin panel's sessions). */
   private currentCache: Cache | undefined;
   private discovery: Promise<void> | undefined;
   private lastDiscoveryAt = 0;
@@ -64,8 +64,9 @@ export class RedisConnection {
     return 'isReady' in this.current ? this.current.isReady : this.current.isOpen;
   }
 
-  get cache(): Cache | undefined {
-    return this.currentCache;
+  /** cache-manager over this connection (redis-yet's store), with the same time bound and 503 as `run`. */
+  withCache<T>(work: (cache: Cache) => Promise<T>): Promise<T> {
+    return this.guarded(() => work(this.currentCache!));
   }
 
   /** Resolves once connected, or false after `timeoutMs` (for short-lived processes such as the CLI). */
