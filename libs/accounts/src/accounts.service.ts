@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditService, type Actor } from '#audit';
+import type { Actor } from '#audit';
 import { SessionsService, TokensService, type SessionView } from '#auth-tokens';
 import { DomainError, type Page } from '#common';
 import { AppConfig } from '#config';
-import { WebhooksService } from '#webhooks';
+import { AccountEvents } from '#events';
 import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, normalizeIdentifier, normalizeUsername, type Identifier, type UserListQuery } from '#users';
 
 /** An account as the caller names it: the REST API by id, the CLI by username, the panel by either. */
@@ -32,8 +32,7 @@ export class AccountsService {
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
     @Inject(TokensService) private readonly tokens: TokensService,
     @Inject(SessionsService) private readonly sessions: SessionsService,
-    @Inject(AuditService) private readonly audit: AuditService,
-    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+    @Inject(AccountEvents) private readonly events: AccountEvents,
   ) {}
 
   async find(ref: UserRef, manager: EntityManager = this.dataSource.manager): Promise<User> {
@@ -67,8 +66,7 @@ export class AccountsService {
     const passwordHash = input.password === undefined ? null : await this.passwords.hash(input.password);
     return this.dataSource.transaction(async (manager) => {
       const user = await this.users.create(primary, username, manager, { role, passwordHash, phone: phone?.value ?? null });
-      await this.webhooks.emit('user.created', { user_id: user.id, username: user.username, email: user.email, phone: user.phone, via: actor.via }, manager);
-      await this.audit.record({ type: 'user.created', actor, targetId: user.id, details: { role } }, manager);
+      await this.events.record(manager, 'user.created', user, actor, { role });
       return user;
     });
   }
@@ -106,7 +104,7 @@ export class AccountsService {
       const changes: Partial<User> = { passwordHash, ...(options.grantAdmin ? { role: 'admin' as const } : {}) };
       // The panel's credential stamp changes with the hash: sessions opened with the old one end.
       await this.users.update(user.id, changes, manager);
-      await this.audit.record({ type: 'admin.password_set', actor, targetId: user.id, details: { grantAdmin: !!options.grantAdmin } }, manager);
+      await this.events.record(manager, 'admin.password_set', user, actor, { grantAdmin: !!options.grantAdmin });
       return Object.assign(user, changes);
     });
   }
@@ -133,9 +131,8 @@ export class AccountsService {
       if (next.isActive === false) await this.tokens.revokeAllSessions(user.id, 'blocked', manager);
       else if (next.role) await this.users.bumpSessionVersion(user.id, manager);
       const type = next.isActive === false ? 'user.blocked' : next.isActive === true ? 'user.unblocked' : 'user.updated';
-      if (type !== 'user.updated') await this.webhooks.emit(type, { user_id: user.id, username: next.username ?? user.username, via: actor.via }, manager);
-      await this.audit.record({ type, actor, targetId: user.id, details: { changed: Object.keys(next).join(',') } }, manager);
-      return Object.assign(user, next);
+      await this.events.record(manager, type, Object.assign(user, next), actor, { changed: Object.keys(next).join(',') });
+      return user;
     });
   }
 
@@ -151,7 +148,7 @@ export class AccountsService {
       if (current === identifier.value) return { user, replaced: null };
       const change = identifier.kind === 'email' ? { email: identifier.value } : { phone: identifier.value };
       await this.users.update(user.id, change, manager);
-      await this.audit.record({ type: 'user.identifier_changed', actor, targetId: user.id, details: { kind: identifier.kind, added: current === null } }, manager);
+      await this.events.record(manager, 'user.identifier_changed', user, actor, { kind: identifier.kind, added: current === null });
       return { user: Object.assign(user, change), replaced: current === null ? null : { kind: identifier.kind, value: current } };
     });
   }
@@ -175,8 +172,7 @@ export class AccountsService {
       const user = await this.find(ref, manager);
       if (actor.via !== 'self' && actor.userId === user.id) throw new DomainError('FORBIDDEN', 'You cannot delete your own account as an admin; ask another admin.');
       await this.users.delete(user.id, manager);
-      await this.webhooks.emit('user.deleted', { user_id: user.id, username: user.username, via: actor.via }, manager);
-      await this.audit.record({ type: 'user.deleted', actor, targetId: user.id }, manager);
+      await this.events.record(manager, 'user.deleted', user, actor, {});
     });
   }
 
@@ -194,7 +190,7 @@ export class AccountsService {
       const session = await this.sessions.findLive(sessionId, manager);
       if (!session || (options.ownedBy !== undefined && session.userId !== options.ownedBy)) throw new DomainError('NOT_FOUND', 'No such session.');
       await this.tokens.revokeFamily(session.id, session.userId, actor.via === 'self' ? 'logout' : 'admin', manager);
-      await this.audit.record({ type: 'sessions.revoked', actor, targetId: session.userId, details: { family: session.id } }, manager);
+      await this.events.record(manager, 'sessions.revoked', { id: session.userId }, actor, { family: session.id });
     });
   }
 
@@ -202,7 +198,7 @@ export class AccountsService {
     return this.dataSource.transaction(async (manager) => {
       const user = await this.find(ref, manager);
       await this.tokens.revokeAllSessions(user.id, 'admin', manager);
-      await this.audit.record({ type: 'sessions.revoked', actor, targetId: user.id }, manager);
+      await this.events.record(manager, 'sessions.revoked', user, actor, {});
       return user;
     });
   }
@@ -213,7 +209,7 @@ export class AccountsService {
     if (user.role !== 'admin' && !options.anyUser) throw new DomainError('FORBIDDEN', `"${user.username}" is not an admin (pass --any-user to mint a token for any user).`);
     if (!user.isActive) throw new DomainError('USER_BLOCKED', `"${user.username}" is blocked.`);
     const token = await this.tokens.issueAccessToken(user, ttlSeconds);
-    await this.audit.record({ type: 'admin.token_issued', actor, targetId: user.id, details: { ttlSeconds } });
+    await this.events.record(this.dataSource.manager, 'admin.token_issued', user, actor, { ttlSeconds });
     return token;
   }
 

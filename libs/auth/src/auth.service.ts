@@ -7,7 +7,7 @@ import { TokensService, type ClientContext, type TokenPair } from '#auth-tokens'
 import { Metrics } from '#metrics';
 import { OtpService, type OtpPurpose, type SpentVerificationToken } from '#otp';
 import { UsersService, type Identifier, type User } from '#users';
-import { WebhooksService } from '#webhooks';
+import { AccountEvents } from '#events';
 
 export interface Session {
   user: User;
@@ -24,7 +24,7 @@ export class AuthService {
     @Inject(TokensService) private readonly tokens: TokensService,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AuditService) private readonly audit: AuditService,
-    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+    @Inject(AccountEvents) private readonly events: AccountEvents,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(AccountsService) private readonly accounts: AccountsService,
   ) {}
@@ -39,8 +39,7 @@ export class AuthService {
     const session = await this.spendVerificationToken(verificationToken, 'REGISTER', identifier, () =>
       this.dataSource.transaction(async (manager) => {
         const user = await this.users.create(identifier, username, manager);
-        await this.webhooks.emit('user.created', { user_id: user.id, username: user.username, email: user.email, phone: user.phone }, manager);
-        await this.audit.record({ type: 'user.signed_up', actorId: user.id, targetId: user.id, ip: client.ip, details: { via: identifier.kind } }, manager);
+        await this.events.record(manager, 'user.signed_up', user, selfActor(user, client), { channel: identifier.kind });
         return { user, tokens: await this.tokens.issuePair(user, client, manager) };
       }),
     );
@@ -60,8 +59,7 @@ export class AuthService {
             blockedUserId = user.id;
             throw new DomainError('USER_BLOCKED', 'This account is blocked.');
           }
-          await this.webhooks.emit('user.logged_in', { user_id: user.id, username: user.username }, manager);
-          await this.audit.record({ type: 'user.logged_in', actorId: user.id, targetId: user.id, ip: client.ip }, manager);
+          await this.events.record(manager, 'user.logged_in', user, selfActor(user, client), {});
           return { user, tokens: await this.tokens.issuePair(user, client, manager) };
         }),
       );
@@ -125,3 +123,6 @@ export class AuthService {
     }
   }
 }
+
+/** Sign-up and sign-in are done by the person themselves, from where they are. */
+const selfActor = (user: User, client: ClientContext): Actor => ({ userId: user.id, via: 'self', ip: client.ip });
