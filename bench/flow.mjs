@@ -13,7 +13,11 @@ export async function json(base, method, path, body, token) {
 /** Sign-up as the seed does it (request, verify, register); the session's access token. */
 export async function signUp(base, identifier, username, codeOf) {
   await json(base, 'POST', '/api/auth/otp/request', { identifier, purpose: 'REGISTER' });
-  const { verification_token } = await json(base, 'POST', '/api/auth/otp/verify', { identifier, otp: await codeOf(identifier, 'REGISTER'), purpose: 'REGISTER' });
+  const { verification_token } = await json(base, 'POST', '/api/auth/otp/verify', {
+    identifier,
+    otp: await codeOf(identifier, 'REGISTER'),
+    purpose: 'REGISTER',
+  });
   const session = await json(base, 'POST', '/api/auth/register', { identifier, username, verification_token });
   return session.access ?? session.tokens?.access;
 }

@@ -23,7 +23,9 @@ function cannon({ url, method = 'GET', headers = {}, bodies, uniqueIdentifiers, 
   const options = { url, method, headers, connections, duration: seconds };
   if (uniqueIdentifiers) {
     const { prefix, purpose } = uniqueIdentifiers;
-    options.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ identifier: `${prefix}n${next++}@example.com`, purpose }) }) }];
+    options.requests = [
+      { setupRequest: (req) => ({ ...req, body: JSON.stringify({ identifier: `${prefix}n${next++}@example.com`, purpose }) }) },
+    ];
   }
   if (bodies) {
     // Each once: the run ends when they do, or at its time.
@@ -34,7 +36,13 @@ function cannon({ url, method = 'GET', headers = {}, bodies, uniqueIdentifiers, 
   return new Promise((resolve, reject) =>
     autocannon(options, (error, result) => {
       if (error) return reject(error);
-      resolve({ rps: Math.round(result.requests.total / result.duration), p50: result.latency.p50, p99: result.latency.p99, failed: result.non2xx + result.errors + result.timeouts, ranOut: Boolean(bodies) && result.duration < seconds });
+      resolve({
+        rps: Math.round(result.requests.total / result.duration),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        failed: result.non2xx + result.errors + result.timeouts,
+        ranOut: Boolean(bodies) && result.duration < seconds,
+      });
     }),
   );
 }
@@ -93,7 +101,14 @@ async function wrk({ url, method = 'GET', headers = {}, bodies, uniqueIdentifier
       return +(match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value).toFixed(2);
     };
     const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-    const failed = Number(/FAILED (\d+)/.exec(output)?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0);
+    const failed =
+      Number(/FAILED (\d+)/.exec(output)?.[1] ?? 0) +
+      (socketErrors
+        ? socketErrors
+            .slice(1)
+            .map(Number)
+            .reduce((a, b) => a + b, 0)
+        : 0);
     const total = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0);
     return {
       // With a fixed set of bodies, only the answered ones count (past the end they are refused).

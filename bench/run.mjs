@@ -41,9 +41,12 @@ const flowClients = Number(process.env.BENCH_FLOW_CLIENTS ?? 16);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/otp_bench';
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/7';
 // The anchors live beside the repository (../shared/anchors); BENCH_ANCHORS can name them elsewhere.
-const anchors = [process.env.BENCH_ANCHORS, resolve('../shared/anchors'), '/work/shared/anchors'].find((dir) => dir && existsSync(join(dir, 'ceiling/server.mjs')));
+const anchors = [process.env.BENCH_ANCHORS, resolve('../shared/anchors'), '/work/shared/anchors'].find(
+  (dir) => dir && existsSync(join(dir, 'ceiling/server.mjs')),
+);
 if (!anchors) console.warn('No anchors found (../shared/anchors or BENCH_ANCHORS): the ceiling and Django are left out.');
-if (args.has('--vs-django') && !anchors) throw new Error('--vs-django needs the anchors: set BENCH_ANCHORS to the folder holding django-seed/ and ceiling/');
+if (args.has('--vs-django') && !anchors)
+  throw new Error('--vs-django needs the anchors: set BENCH_ANCHORS to the folder holding django-seed/ and ceiling/');
 const ports = { service: 18090, serviceMetrics: 18091, ceiling: 18200, django: 18100 };
 const httpWorkers = Number(process.env.BENCH_HTTP_WORKERS ?? cpus().length);
 const tag = `${Date.now().toString(36)}${process.pid}`;
@@ -61,7 +64,13 @@ async function waitFor(url, child, timeoutMs = 30_000, accept = (res) => res.ok)
 }
 /** RSS in MB of a process and of each of its children (the HTTP workers). */
 const rssOf = (pid) => {
-  const mb = (args) => spawnSync('ps', ['-o', 'rss=', ...args]).stdout.toString().trim().split('\n').filter(Boolean).map((kb) => Math.round(Number(kb) / 1024));
+  const mb = (args) =>
+    spawnSync('ps', ['-o', 'rss=', ...args])
+      .stdout.toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((kb) => Math.round(Number(kb) / 1024));
   return { supervisor: mb(['-p', String(pid)])[0], workers: mb(['--ppid', String(pid)]) };
 };
 
@@ -107,19 +116,35 @@ async function startService(mailbox, extraEnv = {}) {
     METRICS_PORT: String(ports.serviceMetrics),
     ...extraEnv,
   };
-  const worker = spawn(process.execPath, ['dist/apps/worker/src/main.js'], { env: { ...env, LOG_LEVEL: 'warn', METRICS_ENABLED: 'true', METRICS_PORT: String(ports.serviceMetrics + 1) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const worker = spawn(process.execPath, ['dist/apps/worker/src/main.js'], {
+    env: { ...env, LOG_LEVEL: 'warn', METRICS_ENABLED: 'true', METRICS_PORT: String(ports.serviceMetrics + 1) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // The worker is up first (its metrics port answers), so the API's start-up is timed on its own
   // rather than sharing this 2-core machine with the worker's start-up.
   await waitFor(`http://127.0.0.1:${ports.serviceMetrics + 1}/metrics`, worker, 30_000, () => true);
   const started = performance.now();
   // As `npm run start:prod` and the Docker image run it, with their heap limit.
-  const child = spawn(process.execPath, ['--max-old-space-size=512', 'dist/server/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=512', 'dist/server/main.js'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const base = `http://127.0.0.1:${ports.service}`;
   await waitFor(`${base}/health`, child);
   const startupMs = Math.round(performance.now() - started);
   // The admin panel's bundle is served by then (built at build time, not at start).
-  const admin = await fetch(`${base}/admin/frontend/assets/components.bundle.js`).then((r) => r.status, () => 0);
-  return { child, base, startupMs, adminBundle: admin, stopWorker: () => stop(worker), stop: () => Promise.all([stop(child), stop(worker)]) };
+  const admin = await fetch(`${base}/admin/frontend/assets/components.bundle.js`).then(
+    (r) => r.status,
+    () => 0,
+  );
+  return {
+    child,
+    base,
+    startupMs,
+    adminBundle: admin,
+    stopWorker: () => stop(worker),
+    stop: () => Promise.all([stop(child), stop(worker)]),
+  };
 }
 
 async function stop(child) {
@@ -165,14 +190,40 @@ async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun }) {
     const codes = await Promise.all(batch.map((identifier) => codeOf(identifier, 'REGISTER')));
     batch.forEach((identifier, j) => pool.push(JSON.stringify({ identifier, otp: codes[j], purpose: 'REGISTER' })));
   }
-  row('POST /api/auth/otp/verify', await load({ url: `${base}/api/auth/otp/verify`, method: 'POST', headers: { 'content-type': 'application/json' }, bodies: pool, connections, seconds }));
+  row(
+    'POST /api/auth/otp/verify',
+    await load({
+      url: `${base}/api/auth/otp/verify`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      bodies: pool,
+      connections,
+      seconds,
+    }),
+  );
 
   const flows = await runFlows({ base, clients: flowClients, seconds, codeOf });
-  row(`flows (${flowClients} clients)`, { rps: flows.requestsPerSecond, p50: flows.p50, p99: flows.p99, failed: flows.errors, 'flows/s': flows.flowsPerSecond });
+  row(`flows (${flowClients} clients)`, {
+    rps: flows.requestsPerSecond,
+    p50: flows.p50,
+    p99: flows.p99,
+    failed: flows.errors,
+    'flows/s': flows.flowsPerSecond,
+  });
 
   await beforeRequestRun?.();
   const uniqueIdentifiers = { prefix: `r${name}${tag}r${run}`, purpose: 'REGISTER' };
-  row('POST /api/auth/otp/request', await load({ url: `${base}/api/auth/otp/request`, method: 'POST', headers: { 'content-type': 'application/json' }, uniqueIdentifiers, connections, seconds }));
+  row(
+    'POST /api/auth/otp/request',
+    await load({
+      url: `${base}/api/auth/otp/request`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      uniqueIdentifiers,
+      connections,
+      seconds,
+    }),
+  );
   return rows;
 }
 
@@ -187,13 +238,23 @@ async function memoryRun() {
   console.log(`  0 s: supervisor ${samples[0].supervisor}, workers ${samples[0].workers.join(' + ')} (fresh)`);
   while (performance.now() - started < total * 1000) {
     const flows = await runFlows({ base: service.base, clients: flowClients, seconds: 30, codeOf: mailbox.codeFor });
-    const sample = { seconds: Math.round((performance.now() - started) / 1000), flowsPerSecond: flows.flowsPerSecond, errors: flows.errors, ...rssOf(service.child.pid) };
+    const sample = {
+      seconds: Math.round((performance.now() - started) / 1000),
+      flowsPerSecond: flows.flowsPerSecond,
+      errors: flows.errors,
+      ...rssOf(service.child.pid),
+    };
     samples.push(sample);
-    console.log(`  ${sample.seconds} s: supervisor ${sample.supervisor}, workers ${sample.workers.join(' + ')} (${sample.flowsPerSecond} flows/s, ${sample.errors} failed)`);
+    console.log(
+      `  ${sample.seconds} s: supervisor ${sample.supervisor}, workers ${sample.workers.join(' + ')} (${sample.flowsPerSecond} flows/s, ${sample.errors} failed)`,
+    );
   }
   await service.stop();
   mkdirSync('artifacts', { recursive: true });
-  writeFileSync('artifacts/bench-memory.json', JSON.stringify({ httpWorkers, date: new Date().toISOString(), clients: flowClients, samples }, null, 2));
+  writeFileSync(
+    'artifacts/bench-memory.json',
+    JSON.stringify({ httpWorkers, date: new Date().toISOString(), clients: flowClients, samples }, null, 2),
+  );
 }
 
 const keys = { encryption: secret(), otp: secret(), admin: secret(), metrics: secret() };
@@ -214,7 +275,12 @@ try {
     await resetBackends();
     let service = await startService(mailbox, { METRICS_ENABLED: 'false' });
     const access = await signUp(service.base, `nometrics${tag}r${run}@example.com`, `nm${tag}${run}`.slice(0, 30), mailbox.codeFor);
-    const noMetrics = await load({ url: `${service.base}/api/auth/me`, headers: { authorization: `Bearer ${access}` }, connections, seconds });
+    const noMetrics = await load({
+      url: `${service.base}/api/auth/me`,
+      headers: { authorization: `Bearer ${access}` },
+      connections,
+      seconds,
+    });
     await service.stop();
 
     // Start-up of one API process alone (HTTP_WORKERS=1; the schema is in place by now), beside the
@@ -228,17 +294,30 @@ try {
     extra.adminBundle = service.adminBundle;
     // otp/request measures the API's side of it (the code stored, the message queued): the worker
     // stops first, so sending the backlog does not take this 2-core machine's CPU during the run.
-    const serviceRows = await seedApiRuns('service', service.base, (identifier, purpose) => mailbox.codeFor(identifier, purpose), { run, beforeRequestRun: service.stopWorker });
+    const serviceRows = await seedApiRuns('service', service.base, (identifier, purpose) => mailbox.codeFor(identifier, purpose), {
+      run,
+      beforeRequestRun: service.stopWorker,
+    });
     extra.rssMb = rssOf(service.child.pid);
     rows.push(...serviceRows);
     const withMetrics = serviceRows.find((r) => r.benchmark === 'GET /api/auth/me');
-    extra.metricsCostOnMe = { off: noMetrics.rps, on: withMetrics.rps, costPercent: +((1 - withMetrics.rps / noMetrics.rps) * 100).toFixed(1), p99Off: noMetrics.p99, p99On: withMetrics.p99 };
+    extra.metricsCostOnMe = {
+      off: noMetrics.rps,
+      on: withMetrics.rps,
+      costPercent: +((1 - withMetrics.rps / noMetrics.rps) * 100).toFixed(1),
+      p99Off: noMetrics.p99,
+      p99On: withMetrics.p99,
+    };
     await service.stop();
 
     if (anchors) {
       const ceiling = startCeiling();
       await waitFor(`${ceiling.base}/`, ceiling.child);
-      rows.push({ target: 'ceiling', benchmark: 'GET / (node:http + Redis GET)', ...(await load({ url: `${ceiling.base}/`, connections, seconds })) });
+      rows.push({
+        target: 'ceiling',
+        benchmark: 'GET / (node:http + Redis GET)',
+        ...(await load({ url: `${ceiling.base}/`, connections, seconds })),
+      });
       await stop(ceiling.child);
     }
 
@@ -251,15 +330,46 @@ try {
       if (reference) r['× django'] = +((r['flows/s'] ?? r.rps) / (reference['flows/s'] ?? reference.rps)).toFixed(1);
       if (ceilingRps) r['× ceiling'] = +(r.rps / ceilingRps).toFixed(2);
     }
-    console.log(`\nRun ${run} of ${runs}: ${new Date().toISOString()}, node ${process.version}, ${loadTool} ${connections} connections, ${seconds} s per endpoint`);
+    console.log(
+      `\nRun ${run} of ${runs}: ${new Date().toISOString()}, node ${process.version}, ${loadTool} ${connections} connections, ${seconds} s per endpoint`,
+    );
     // A run that used up its codes before its time ("ran out") gives a lower bound: ≥ req/s.
-    console.table(rows.map(({ target, benchmark, rps, p50, p99, failed, ranOut, ...rest }) => ({ target, benchmark, 'req/s': ranOut ? `≥ ${rps}` : rps, 'p50 ms': p50, 'p99 ms': p99, failed, ...rest })));
-    console.log(`service (${httpWorkers} HTTP workers): start-up to first answer ${extra.startupMs} ms (one process alone: ${extra.startupSingleMs} ms; admin bundle: HTTP ${extra.adminBundle}); RSS after the runs: supervisor ${extra.rssMb.supervisor} MB, workers ${extra.rssMb.workers.join(' + ')} MB`);
-    console.log(`metrics on /me: ${extra.metricsCostOnMe.off} req/s off, ${extra.metricsCostOnMe.on} req/s on (${extra.metricsCostOnMe.costPercent} % cost; p99 ${extra.metricsCostOnMe.p99Off} → ${extra.metricsCostOnMe.p99On} ms)`);
+    console.table(
+      rows.map(({ target, benchmark, rps, p50, p99, failed, ranOut, ...rest }) => ({
+        target,
+        benchmark,
+        'req/s': ranOut ? `≥ ${rps}` : rps,
+        'p50 ms': p50,
+        'p99 ms': p99,
+        failed,
+        ...rest,
+      })),
+    );
+    console.log(
+      `service (${httpWorkers} HTTP workers): start-up to first answer ${extra.startupMs} ms (one process alone: ${extra.startupSingleMs} ms; admin bundle: HTTP ${extra.adminBundle}); RSS after the runs: supervisor ${extra.rssMb.supervisor} MB, workers ${extra.rssMb.workers.join(' + ')} MB`,
+    );
+    console.log(
+      `metrics on /me: ${extra.metricsCostOnMe.off} req/s off, ${extra.metricsCostOnMe.on} req/s on (${extra.metricsCostOnMe.costPercent} % cost; p99 ${extra.metricsCostOnMe.p99Off} → ${extra.metricsCostOnMe.p99On} ms)`,
+    );
     results.push({ run, rows, ...extra });
   }
   mkdirSync('artifacts', { recursive: true });
-  writeFileSync('artifacts/bench.json', JSON.stringify({ httpWorkers, machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores`, date: new Date().toISOString(), tool: loadTool, connections, seconds, results }, null, 2));
+  writeFileSync(
+    'artifacts/bench.json',
+    JSON.stringify(
+      {
+        httpWorkers,
+        machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores`,
+        date: new Date().toISOString(),
+        tool: loadTool,
+        connections,
+        seconds,
+        results,
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   django?.stop();
   await mailbox.close();

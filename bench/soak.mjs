@@ -37,7 +37,24 @@ const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${database}` 
 let redis;
 function startRedis() {
   // Append-only file on, as a production Redis would run: the restart keeps codes and sessions.
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', workDir], { stdio: 'ignore' });
+  redis = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--dir',
+      workDir,
+    ],
+    { stdio: 'ignore' },
+  );
 }
 async function waitFor(check, what, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -79,7 +96,9 @@ async function cleanUp() {
   if (cleanedUp) return;
   cleanedUp = true;
   for (const server of servers) server.kill('SIGTERM');
-  await Promise.all(servers.map((server) => (server.exitCode === null ? new Promise((resolve) => server.once('exit', resolve)) : undefined)));
+  await Promise.all(
+    servers.map((server) => (server.exitCode === null ? new Promise((resolve) => server.once('exit', resolve)) : undefined)),
+  );
   spawnSync('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']);
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
   await admin.end();
@@ -126,7 +145,11 @@ async function call(endpoint, method, path, body, token) {
 }
 
 async function codeFor(identifier, purpose) {
-  const { status, data } = await call('GET /api/dev/otp', 'GET', `/api/dev/otp?identifier=${encodeURIComponent(identifier)}&purpose=${purpose}`);
+  const { status, data } = await call(
+    'GET /api/dev/otp',
+    'GET',
+    `/api/dev/otp?identifier=${encodeURIComponent(identifier)}&purpose=${purpose}`,
+  );
   return status === 200 ? data : undefined;
 }
 
@@ -161,14 +184,21 @@ async function client(deadline) {
     } else if (roll < 0.3) {
       const token = await verified(session.identifier, 'LOGIN');
       if (token) {
-        const { status, data } = await call('POST login', 'POST', '/api/auth/login', { identifier: session.identifier, verification_token: token });
+        const { status, data } = await call('POST login', 'POST', '/api/auth/login', {
+          identifier: session.identifier,
+          verification_token: token,
+        });
         if (status === 200) session = { ...session, access: data.access, refresh: data.refresh };
       }
     } else if (roll < 0.45) {
       const { status, data } = await call('POST token/refresh', 'POST', '/api/auth/token/refresh', { refresh: session.refresh });
       if (status === 200) session = { ...session, access: data.access, refresh: data.refresh };
     } else if (roll < 0.5) {
-      await call('POST otp/verify (wrong)', 'POST', '/api/auth/otp/verify', { identifier: session.identifier, otp: '000000', purpose: 'LOGIN' });
+      await call('POST otp/verify (wrong)', 'POST', '/api/auth/otp/verify', {
+        identifier: session.identifier,
+        otp: '000000',
+        purpose: 'LOGIN',
+      });
     } else if (roll < 0.52) {
       await call('POST logout', 'POST', '/api/auth/logout', { refresh: session.refresh });
       session = undefined;
@@ -189,7 +219,9 @@ async function restartRedisMidway(atMs, downMs) {
   await waitFor(redisAnswers, 'redis-server');
   log('Redis is back');
   // Recovered = both instances ready again without a restart.
-  await Promise.all(bases.map((base) => waitFor(() => fetch(`${base}/health/ready`).then((r) => r.ok), `${base} readiness after Redis returned`)));
+  await Promise.all(
+    bases.map((base) => waitFor(() => fetch(`${base}/health/ready`).then((r) => r.ok), `${base} readiness after Redis returned`)),
+  );
   outage.to = Date.now();
   log(`both instances ready again ${((outage.to - outage.from - downMs) / 1000).toFixed(1)} s after Redis returned`);
 }
@@ -207,17 +239,29 @@ try {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const identifiers = [...registered.keys()];
-  const rows = (await db.query('SELECT email, username, count(*) OVER (PARTITION BY email) AS copies FROM users WHERE email = ANY($1)', [identifiers])).rows;
+  const rows = (
+    await db.query('SELECT email, username, count(*) OVER (PARTITION BY email) AS copies FROM users WHERE email = ANY($1)', [identifiers])
+  ).rows;
   const byEmail = new Map(rows.map((row) => [row.email, row]));
   const missing = identifiers.filter((identifier) => !byEmail.has(identifier));
   const duplicated = rows.filter((row) => Number(row.copies) !== 1).map((row) => row.email);
-  const wrongName = identifiers.filter((identifier) => byEmail.get(identifier) && byEmail.get(identifier).username !== registered.get(identifier));
-  const uncertainRows = (await db.query('SELECT email, count(*)::int AS copies FROM users WHERE email = ANY($1) GROUP BY email', [[...uncertain]])).rows;
-  const allSoakUsers = (await db.query(`SELECT count(*)::int AS n, count(DISTINCT email)::int AS distinct_emails FROM users WHERE email LIKE $1`, [`soak.${tag}.%`])).rows[0];
+  const wrongName = identifiers.filter(
+    (identifier) => byEmail.get(identifier) && byEmail.get(identifier).username !== registered.get(identifier),
+  );
+  const uncertainRows = (
+    await db.query('SELECT email, count(*)::int AS copies FROM users WHERE email = ANY($1) GROUP BY email', [[...uncertain]])
+  ).rows;
+  const allSoakUsers = (
+    await db.query(`SELECT count(*)::int AS n, count(DISTINCT email)::int AS distinct_emails FROM users WHERE email LIKE $1`, [
+      `soak.${tag}.%`,
+    ])
+  ).rows[0];
   await db.end();
 
   // During the outage only 503s with a dependency code are acceptable: no 500, no cut connection.
-  const badDuringOutage = Object.entries(outage.answers).filter(([outcome]) => /^5\d\d|^network/.test(outcome) && !/^503 (REDIS|DATABASE)_UNAVAILABLE/.test(outcome));
+  const badDuringOutage = Object.entries(outage.answers).filter(
+    ([outcome]) => /^5\d\d|^network/.test(outcome) && !/^503 (REDIS|DATABASE)_UNAVAILABLE/.test(outcome),
+  );
   const report = {
     seconds: +elapsed.toFixed(1),
     clients,
@@ -249,8 +293,17 @@ try {
   writeFileSync('artifacts/soak-report.json', JSON.stringify(report, null, 2));
   console.log(JSON.stringify(report, null, 2));
   const ok =
-    missing.length === 0 && duplicated.length === 0 && wrongName.length === 0 && allSoakUsers.n === allSoakUsers.distinct_emails && Object.keys(unexpected).length === 0 && badDuringOutage.length === 0;
-  console.log(ok ? 'SOAK OK: every registered user exists exactly once; only 503s with a dependency code, and only while Redis was down' : 'SOAK FAILED: see the report above');
+    missing.length === 0 &&
+    duplicated.length === 0 &&
+    wrongName.length === 0 &&
+    allSoakUsers.n === allSoakUsers.distinct_emails &&
+    Object.keys(unexpected).length === 0 &&
+    badDuringOutage.length === 0;
+  console.log(
+    ok
+      ? 'SOAK OK: every registered user exists exactly once; only 503s with a dependency code, and only while Redis was down'
+      : 'SOAK FAILED: see the report above',
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   await cleanUp();

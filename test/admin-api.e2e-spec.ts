@@ -24,14 +24,17 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
     delete: (path: string) => t.http().delete(path).set('Authorization', `Bearer ${token}`),
   });
   const api = () => as(admin.access);
-  const auditOf = async (type: string, target: string) => (await api().get(`/api/admin/audit-events?type=${type}&target=${target}`).expect(200)).body.items;
+  const auditOf = async (type: string, target: string) =>
+    (await api().get(`/api/admin/audit-events?type=${type}&target=${target}`).expect(200)).body.items;
 
   it('refuses every admin route without a token (401) and with a user’s token (403), in the one error shape', async () => {
     const user = await signUp(t);
     const document = (await t.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, { tags?: string[] }>> };
     const routes = Object.entries(document.paths)
       .filter(([path]) => path.startsWith('/api/admin/'))
-      .flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method, path: path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000') })));
+      .flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => ({ method, path: path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000') })),
+      );
     expect(routes.length).toBeGreaterThanOrEqual(16);
     const call = (method: string, path: string) => (t.http() as unknown as Record<string, (url: string) => Test>)[method](path);
     for (const { method, path } of routes) {
@@ -60,7 +63,13 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
     const blocked = await api().get(`/api/admin/users?search=p_${tag}&active=false`).expect(200);
     expect(blocked.body.items.map((user: { id: string }) => user.id)).toEqual([made[1]]);
     // A search term is data, not a pattern.
-    expect((await api().get(`/api/admin/users?search=${encodeURIComponent('%')}_${tag}`).expect(200)).body.items).toEqual([]);
+    expect(
+      (
+        await api()
+          .get(`/api/admin/users?search=${encodeURIComponent('%')}_${tag}`)
+          .expect(200)
+      ).body.items,
+    ).toEqual([]);
     expect(JSON.stringify(blocked.body)).not.toMatch(SECRET_FIELD);
   });
 
@@ -107,7 +116,8 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
     expectError(await api().post(`/api/admin/users/${admin.id}/block`), 'FORBIDDEN');
     expectError(await api().delete(`/api/admin/users/${admin.id}`), 'FORBIDDEN');
     expectError(await api().patch(`/api/admin/users/${other.id}`, { role: 'root' }), 'VALIDATION_FAILED');
-    const events = (await api().get(`/api/admin/audit-events?target=${other.id}&actor=${admin.id}&type=user.updated`).expect(200)).body.items;
+    const events = (await api().get(`/api/admin/audit-events?target=${other.id}&actor=${admin.id}&type=user.updated`).expect(200)).body
+      .items;
     expect(events.map((event: { details: { changed: string } }) => event.details.changed)).toEqual(['role', 'username']);
   });
 
@@ -122,7 +132,9 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
     expectError(await t.http().post('/api/auth/login').send({ identifier: user.identifier, verification_token: token }), 'USER_BLOCKED');
     await api().post(`/api/admin/users/${user.id}/unblock`).expect(200);
     await logIn(t, user.identifier);
-    expect((await auditOf('user.blocked', user.id))[0]).toEqual(expect.objectContaining({ actor_id: admin.id, details: { via: 'api', changed: 'isActive' } }));
+    expect((await auditOf('user.blocked', user.id))[0]).toEqual(
+      expect.objectContaining({ actor_id: admin.id, details: { via: 'api', changed: 'isActive' } }),
+    );
   });
 
   it('lists a user’s sessions and ends one or all of them; an ended session stops refreshing', async () => {
@@ -130,7 +142,15 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
     const laptop = await logIn(t, user.identifier);
     const sessions = (await api().get(`/api/admin/users/${user.id}/sessions`).expect(200)).body.items;
     expect(sessions).toHaveLength(2);
-    expect(sessions[0]).toEqual({ id: expect.any(String), user_id: user.id, created_at: expect.any(String), last_used_at: expect.any(String), expires_at: expect.any(String), user_agent: null, ip: expect.any(String) });
+    expect(sessions[0]).toEqual({
+      id: expect.any(String),
+      user_id: user.id,
+      created_at: expect.any(String),
+      last_used_at: expect.any(String),
+      expires_at: expect.any(String),
+      user_agent: null,
+      ip: expect.any(String),
+    });
     const laptopSession = sessions[0].id;
     await api().delete(`/api/admin/sessions/${laptopSession}`).expect(204);
     expectError(await t.http().post('/api/auth/token/refresh').send({ refresh: laptop.refresh }), 'TOKEN_INVALID');
@@ -144,7 +164,9 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
   });
 
   it('deletes a user: sessions end, the audit keeps the id, a webhook says so, and the address can register again', async () => {
-    const hook = await api().post('/api/admin/webhooks', { url: 'http://127.0.0.1:9/never', events: ['user.deleted'] }).expect(201);
+    const hook = await api()
+      .post('/api/admin/webhooks', { url: 'http://127.0.0.1:9/never', events: ['user.deleted'] })
+      .expect(201);
     try {
       const user = await signUp(t);
       await api().delete(`/api/admin/users/${user.id}`).expect(204);
@@ -152,9 +174,13 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
       expectError(await api().delete(`/api/admin/users/${user.id}`), 'USER_NOT_FOUND');
       expectError(await as(user.access).get('/api/auth/me'), 'TOKEN_INVALID');
       expectError(await t.http().post('/api/auth/token/refresh').send({ refresh: user.refresh }), 'TOKEN_INVALID');
-      expect(await auditOf('user.deleted', user.id)).toEqual([expect.objectContaining({ actor_id: admin.id, target_id: user.id, details: { via: 'api' } })]);
+      expect(await auditOf('user.deleted', user.id)).toEqual([
+        expect.objectContaining({ actor_id: admin.id, target_id: user.id, details: { via: 'api' } }),
+      ]);
       const deliveries = await t.app.get(DataSource).getRepository(WebhookDelivery).findBy({ endpointId: hook.body.id });
-      expect(deliveries.map((delivery) => [delivery.type, JSON.parse(delivery.payload).data])).toEqual([['user.deleted', { user_id: user.id, username: user.username, via: 'api' }]]);
+      expect(deliveries.map((delivery) => [delivery.type, JSON.parse(delivery.payload).data])).toEqual([
+        ['user.deleted', { user_id: user.id, username: user.username, via: 'api' }],
+      ]);
       const again = await signUp(t, user.identifier, user.username);
       expect(again.id).not.toBe(user.id);
     } finally {
@@ -167,7 +193,9 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
     const since = new Date(Date.now() - 60_000).toISOString();
     await api().post(`/api/admin/users/${user.id}/block`).expect(200);
     await api().post(`/api/admin/users/${user.id}/unblock`).expect(200);
-    const all = (await api().get(`/api/admin/audit-events?target=${user.id}&since=${since}`).expect(200)).body.items.map((e: { type: string }) => e.type);
+    const all = (await api().get(`/api/admin/audit-events?target=${user.id}&since=${since}`).expect(200)).body.items.map(
+      (e: { type: string }) => e.type,
+    );
     expect(all).toEqual(['user.unblocked', 'user.blocked', 'user.signed_up']);
     const first = await api().get(`/api/admin/audit-events?target=${user.id}&limit=1`).expect(200);
     const second = await api().get(`/api/admin/audit-events?target=${user.id}&limit=1&cursor=${first.body.next_cursor}`).expect(200);
@@ -175,7 +203,8 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
     const byAdmin = (await api().get(`/api/admin/audit-events?actor=${admin.id}&target=${user.id}`).expect(200)).body.items;
     expect(byAdmin).toHaveLength(2);
     expect((await api().get(`/api/admin/audit-events?target=${user.id}&until=${since}`).expect(200)).body.items).toEqual([]);
-    for (const query of ['type=user.nothing', 'actor=nobody', 'since=yesterday', 'limit=1000']) expectError(await api().get(`/api/admin/audit-events?${query}`), 'VALIDATION_FAILED');
+    for (const query of ['type=user.nothing', 'actor=nobody', 'since=yesterday', 'limit=1000'])
+      expectError(await api().get(`/api/admin/audit-events?${query}`), 'VALIDATION_FAILED');
   });
 
   it('lists and rotates signing keys with the CLI’s wait rule, and never shows a private part', async () => {
@@ -195,15 +224,29 @@ describe(`admin REST API (${backend.database} + ${backend.redis})`, () => {
   });
 
   it('adds a webhook endpoint (its secret shown once), lists it without the secret, shows its deliveries and removes it', async () => {
-    const created = await api().post('/api/admin/webhooks', { url: 'http://127.0.0.1:9/hooks', events: ['user.blocked'], description: 'test' }).expect(201);
-    expect(created.body).toEqual(expect.objectContaining({ url: 'http://127.0.0.1:9/hooks', events: ['user.blocked'], enabled: true, source: 'operator', secret: expect.stringMatching(/^whsec_/) }));
-    const listed = (await api().get('/api/admin/webhooks').expect(200)).body.items.find((endpoint: { id: string }) => endpoint.id === created.body.id);
+    const created = await api()
+      .post('/api/admin/webhooks', { url: 'http://127.0.0.1:9/hooks', events: ['user.blocked'], description: 'test' })
+      .expect(201);
+    expect(created.body).toEqual(
+      expect.objectContaining({
+        url: 'http://127.0.0.1:9/hooks',
+        events: ['user.blocked'],
+        enabled: true,
+        source: 'operator',
+        secret: expect.stringMatching(/^whsec_/),
+      }),
+    );
+    const listed = (await api().get('/api/admin/webhooks').expect(200)).body.items.find(
+      (endpoint: { id: string }) => endpoint.id === created.body.id,
+    );
     expect(listed).toEqual(expect.objectContaining({ id: created.body.id, url: 'http://127.0.0.1:9/hooks' }));
     expect(JSON.stringify(listed)).not.toMatch(SECRET_FIELD);
     const user = await signUp(t);
     await api().post(`/api/admin/users/${user.id}/block`).expect(200);
     const deliveries = (await api().get(`/api/admin/webhooks/${created.body.id}/deliveries`).expect(200)).body.items;
-    expect(deliveries).toEqual([expect.objectContaining({ id: expect.stringMatching(/^msg_/), type: 'user.blocked', status: expect.any(String) })]);
+    expect(deliveries).toEqual([
+      expect.objectContaining({ id: expect.stringMatching(/^msg_/), type: 'user.blocked', status: expect.any(String) }),
+    ]);
     expect(JSON.stringify(deliveries)).not.toContain(user.username); // the payload stays with the receiver
     await api().delete(`/api/admin/webhooks/${created.body.id}`).expect(204);
     expectError(await api().delete(`/api/admin/webhooks/${created.body.id}`), 'WEBHOOK_NOT_FOUND');

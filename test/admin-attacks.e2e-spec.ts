@@ -25,14 +25,23 @@ describe(`admin panel under attack (${backend.database} + ${backend.redis})`, ()
   const addressOf = () => `198.51.100.${1 + (randomBytes(1)[0] % 250)}`;
   const signIn = (login: string, password: string, from = addressOf()) => {
     const body = new URLSearchParams({ email: login, password });
-    return fetch(`${f.base}/admin/login`, { method: 'POST', headers: { 'x-forwarded-for': from, 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
+    return fetch(`${f.base}/admin/login`, {
+      method: 'POST',
+      headers: { 'x-forwarded-for': from, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      redirect: 'manual',
+    });
   };
   const api = (cookie: string, path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
     fetch(`${f.base}/admin/api${path}`, { ...init, headers: { cookie, ...init.headers }, redirect: 'manual' });
-  const meStatus = async (token: string) => (await fetch(`${f.base}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const meStatus = async (token: string) =>
+    (await fetch(`${f.base}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status;
   const newAdmin = async () => {
     const admin = { username: `adm_${randomBytes(4).toString('hex')}`, password: `admin-password-${randomBytes(4).toString('hex')}` };
-    const created = await runCli(['create-admin', admin.username, '--email', `${admin.username}@example.com`, '--password', admin.password], f.env);
+    const created = await runCli(
+      ['create-admin', admin.username, '--email', `${admin.username}@example.com`, '--password', admin.password],
+      f.env,
+    );
     expect(created.code).toBe(0);
     return admin;
   };
@@ -47,7 +56,9 @@ describe(`admin panel under attack (${backend.database} + ${backend.redis})`, ()
         res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text || '{}') as Record<string, unknown> }));
       });
       // The server may answer and close before the whole body is sent: that is the point.
-      req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error),
+      );
       for (const chunk of chunks) req.write(chunk);
       req.end();
     });
@@ -55,14 +66,23 @@ describe(`admin panel under attack (${backend.database} + ${backend.redis})`, ()
   describe('bodies before sign-in', () => {
     it('answers 413 with the error shape to a body over BODY_LIMIT, before reading it', async () => {
       // 150 MB declared, 1 MB sent: the answer comes from the declared length alone.
-      const answer = await rawPost('/admin/login', { 'content-type': 'application/json', 'content-length': 150 * 1024 * 1024 }, [Buffer.alloc(1024 * 1024, 0x20)]);
+      const answer = await rawPost('/admin/login', { 'content-type': 'application/json', 'content-length': 150 * 1024 * 1024 }, [
+        Buffer.alloc(1024 * 1024, 0x20),
+      ]);
       expect(answer).toEqual({ status: 413, body: expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }) });
-      const api = await rawPost('/admin/api/resources/User/actions/new', { 'content-type': 'application/json', 'content-length': 64 * 1024 }, [Buffer.alloc(64 * 1024, 0x20)]);
+      const api = await rawPost(
+        '/admin/api/resources/User/actions/new',
+        { 'content-type': 'application/json', 'content-length': 64 * 1024 },
+        [Buffer.alloc(64 * 1024, 0x20)],
+      );
       expect(api).toEqual({ status: 413, body: expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }) });
     });
 
     it('answers 411 to a body of undeclared length (chunked) instead of reading it without end', async () => {
-      const answer = await rawPost('/admin/login', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, [Buffer.from('{"email":'), Buffer.alloc(32 * 1024, 0x20)]);
+      const answer = await rawPost('/admin/login', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, [
+        Buffer.from('{"email":'),
+        Buffer.alloc(32 * 1024, 0x20),
+      ]);
       expect(answer).toEqual({ status: 411, body: expect.objectContaining({ code: 'LENGTH_REQUIRED' }) });
     });
 
@@ -81,7 +101,8 @@ describe(`admin panel under attack (${backend.database} + ${backend.redis})`, ()
   });
 
   describe('cross-site requests', () => {
-    const blockMember = (cookie: string, headers: Record<string, string>, method = 'POST') => api(cookie, `/resources/User/records/${f.member.id}/block`, { method, headers });
+    const blockMember = (cookie: string, headers: Record<string, string>, method = 'POST') =>
+      api(cookie, `/resources/User/records/${f.member.id}/block`, { method, headers });
 
     it('refuses every forged admin action, GET or POST, from another site or another origin', async () => {
       const { cookie } = await adminSignIn(f.base, f.admin.username, f.admin.password);
@@ -101,9 +122,16 @@ describe(`admin panel under attack (${backend.database} + ${backend.redis})`, ()
       // Built-in actions and the sign-in form too.
       const builtIns = [
         api(cookie!, `/resources/User/records/${f.member.id}/edit`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } }),
-        api(cookie!, `/resources/User/bulk/bulkDelete?recordIds=${f.member.id}`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } }),
+        api(cookie!, `/resources/User/bulk/bulkDelete?recordIds=${f.member.id}`, {
+          method: 'POST',
+          headers: { 'sec-fetch-site': 'cross-site' },
+        }),
         api(cookie!, '/resources/SigningKeys/actions/rotate', { headers: { 'sec-fetch-site': 'cross-site' } }),
-        fetch(`${f.base}/admin/login`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a&password=b' }),
+        fetch(`${f.base}/admin/login`, {
+          method: 'POST',
+          headers: { 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'email=a&password=b',
+        }),
       ];
       for (const res of await Promise.all(builtIns)) expect(res.status).toBe(403);
       expect(await meStatus(f.member.access)).toBe(200); // still active: nothing was done
@@ -125,7 +153,10 @@ describe(`admin panel under attack (${backend.database} + ${backend.redis})`, ()
     it('checks at most the per-account limit of passwords from a concurrent burst, the right one included', async () => {
       const target = await newAdmin();
       const from = addressOf();
-      const burst = [...Array.from({ length: 39 }, (_, i) => signIn(target.username, `wrong-password-${i}`, from)), signIn(target.username, target.password, from)];
+      const burst = [
+        ...Array.from({ length: 39 }, (_, i) => signIn(target.username, `wrong-password-${i}`, from)),
+        signIn(target.username, target.password, from),
+      ];
       const answers = await Promise.all(burst.map(async (res) => ({ status: (await res).status, page: await (await res).text() })));
       const checked = answers.filter((a) => a.status === 302 || a.page.includes('invalidCredentials'));
       expect(checked.length).toBeLessThanOrEqual(5);
@@ -161,7 +192,11 @@ describe(`admin panel under attack (${backend.database} + ${backend.redis})`, ()
       expect(await listUsers(cookie)).toContain('Your admin access has ended');
 
       cookie = await signedIn(newPassword);
-      const user = ((await (await api(cookie, `/resources/User/actions/list?filters.username=${other.username}`)).json()) as { records: { id: string }[] }).records[0];
+      const user = (
+        (await (await api(cookie, `/resources/User/actions/list?filters.username=${other.username}`)).json()) as {
+          records: { id: string }[];
+        }
+      ).records[0];
       const operator = (await adminSignIn(f.base, f.admin.username, f.admin.password)).cookie!;
       const edit = (role: string) => {
         const form = new FormData();
@@ -183,15 +218,18 @@ describe(`admin panel under attack (${backend.database} + ${backend.redis})`, ()
   describe('the list API as an oracle', () => {
     it('ignores filters and sort keys on hidden columns: a guessed hash prefix changes nothing', async () => {
       const { cookie } = await adminSignIn(f.base, f.admin.username, f.admin.password);
-      const total = async (query: string) => ((await (await api(cookie!, `/resources/User/actions/list?${query}`)).json()) as { meta: { total: number } }).meta.total;
+      const total = async (query: string) =>
+        ((await (await api(cookie!, `/resources/User/actions/list?${query}`)).json()) as { meta: { total: number } }).meta.total;
       const all = await total('');
       for (const guess of ['$argon2id$', 'x-no-hash-starts-like-this']) {
         expect(await total(`filters.passwordHash=${encodeURIComponent(guess)}`)).toBe(all);
       }
       expect(await total('searchProperty=passwordHash')).toBe(all);
-      const sessions = async (query: string) => ((await (await api(cookie!, `/resources/Sessions/actions/list?${query}`)).json()) as { meta: { total: number } }).meta.total;
+      const sessions = async (query: string) =>
+        ((await (await api(cookie!, `/resources/Sessions/actions/list?${query}`)).json()) as { meta: { total: number } }).meta.total;
       expect(await sessions('filters.tokenHash=a')).toBe(await sessions('filters.tokenHash=b'));
-      const keys = async (query: string) => ((await (await api(cookie!, `/resources/SigningKeys/actions/list?${query}`)).json()) as { meta: { total: number } }).meta.total;
+      const keys = async (query: string) =>
+        ((await (await api(cookie!, `/resources/SigningKeys/actions/list?${query}`)).json()) as { meta: { total: number } }).meta.total;
       expect(await keys('filters.encryptedPrivateKey=v1.')).toBe(await keys(''));
     });
 

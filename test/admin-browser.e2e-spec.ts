@@ -129,7 +129,9 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
     await page.goto(`${f.base}/admin/resources/Webhooks`);
     await page.locator('tr', { hasText: url }).waitFor();
     expect(await page.content()).not.toContain(secret);
-    const listed = await fetch(`${f.base}/admin/api/resources/Webhooks/actions/list`, { headers: { cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } });
+    const listed = await fetch(`${f.base}/admin/api/resources/Webhooks/actions/list`, {
+      headers: { cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') },
+    });
     const record = ((await listed.json()) as { records: { params: Record<string, string> }[] }).records.find((r) => r.params.url === url)!;
     expect(record.params).toEqual(expect.objectContaining({ 'events.0': 'user.created', 'events.1': 'user.blocked', source: 'operator' }));
     expect(JSON.stringify(record)).not.toContain('whsec_');
@@ -144,7 +146,11 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
 
   it('shows on the dashboard that delivery is failing, with the dead letter and why', async () => {
     const identifier = newEmail();
-    const requested = await fetch(`${f.base}/api/auth/otp/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier, purpose: 'LOGIN' }) });
+    const requested = await fetch(`${f.base}/api/auth/otp/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier, purpose: 'LOGIN' }),
+    });
     expect(requested.status).toBe(200);
     await eventually(async () => smtp.attempts.size === 1);
 

@@ -52,10 +52,14 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
     expect(body).toContain(f.member.identifier);
     expect(body).not.toMatch(/passwordHash|argon2/);
 
-    await fetch(`${f.base}/api/auth/me`, { headers: { authorization: `Bearer ${f.member.access}` } }).then((r) => expect(r.status).toBe(200));
+    await fetch(`${f.base}/api/auth/me`, { headers: { authorization: `Bearer ${f.member.access}` } }).then((r) =>
+      expect(r.status).toBe(200),
+    );
     const blocked = await api(cookie!, `/resources/User/records/${f.member.id}/block`, { method: 'POST' });
     expect((await json(blocked)).notice).toEqual(expect.objectContaining({ type: 'success' }));
-    await fetch(`${f.base}/api/auth/me`, { headers: { authorization: `Bearer ${f.member.access}` } }).then((r) => expect(r.status).toBe(401));
+    await fetch(`${f.base}/api/auth/me`, { headers: { authorization: `Bearer ${f.member.access}` } }).then((r) =>
+      expect(r.status).toBe(401),
+    );
 
     const audit = await json(api(cookie!, `/resources/AuditLog/actions/list?filters.type=user.blocked&filters.targetId=${f.member.id}`));
     expect(audit.records).toHaveLength(1);
@@ -91,13 +95,16 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
 
   it('shows the signing keys with no private part, and rotates them for an admin, audited', async () => {
     const { cookie } = await adminSignIn(f.base, f.admin.username, f.admin.password);
-    const list = async () => (await json(api(cookie!, '/resources/SigningKeys/actions/list?perPage=500'))).records as { params: Record<string, string> }[];
+    const list = async () =>
+      (await json(api(cookie!, '/resources/SigningKeys/actions/list?perPage=500'))).records as { params: Record<string, string> }[];
     const before = await list();
     expect(JSON.stringify(before)).not.toMatch(/encryptedPrivateKey|private_?key|PRIVATE KEY|"publicJwk\.d"/i);
     const kidIn = (records: typeof before, state: string) => records.filter((r) => r.params.state === state).map((r) => r.params.kid);
     const [current] = kidIn(before, 'current');
     const [next] = kidIn(before, 'next');
-    expect(before.find((r) => r.params.kid === current)!.params).toEqual(expect.objectContaining({ algorithm: 'ES256', 'publicJwk.kty': 'EC' }));
+    expect(before.find((r) => r.params.kid === current)!.params).toEqual(
+      expect.objectContaining({ algorithm: 'ES256', 'publicJwk.kty': 'EC' }),
+    );
 
     const rotated = await json(api(cookie!, '/resources/SigningKeys/actions/rotate', { method: 'POST' }));
     expect(rotated.notice).toEqual({ message: `Rotated: ${next} signs now.`, type: 'success' });
@@ -106,7 +113,9 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
     expect(kidIn(after, 'previous')).toContain(current);
     const audit = await runCli(['audit', '--type', 'keys.rotated', '--limit', '5'], f.env);
     const line = audit.stdout.split('\n').find((l) => l.includes(`"current":"${next}"`));
-    expect(JSON.parse(line!.slice(line!.indexOf('{')))).toEqual(expect.objectContaining({ via: 'admin-panel', previous: current, current: next, forced: false }));
+    expect(JSON.parse(line!.slice(line!.indexOf('{')))).toEqual(
+      expect.objectContaining({ via: 'admin-panel', previous: current, current: next, forced: false }),
+    );
   });
 
   it('adds a webhook endpoint through the panel (secret in the answer once, audited) and removes it', async () => {
@@ -115,14 +124,23 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
     form.set('url', 'https://hooks.example.com/panel');
     form.set('events', 'user.created,session.revoked');
     const added = await json(api(cookie!, '/resources/Webhooks/actions/add', { method: 'POST', body: form }));
-    expect(added).toEqual(expect.objectContaining({ secret: expect.stringMatching(/^whsec_/), endpointId: expect.any(String), notice: { message: 'Endpoint added.', type: 'success' } }));
+    expect(added).toEqual(
+      expect.objectContaining({
+        secret: expect.stringMatching(/^whsec_/),
+        endpointId: expect.any(String),
+        notice: { message: 'Endpoint added.', type: 'success' },
+      }),
+    );
     const shown = await (await api(cookie!, `/resources/Webhooks/records/${added.endpointId}/show`)).text();
     expect(shown).not.toContain('whsec_');
     expect(shown).not.toMatch(/encryptedSecret/);
 
     const bad = new FormData();
     bad.set('url', 'http://user:pw@hooks.example.com/x');
-    expect((await json(api(cookie!, '/resources/Webhooks/actions/add', { method: 'POST', body: bad }))).notice).toEqual({ message: expect.stringContaining('must not carry a user name or password'), type: 'error' });
+    expect((await json(api(cookie!, '/resources/Webhooks/actions/add', { method: 'POST', body: bad }))).notice).toEqual({
+      message: expect.stringContaining('must not carry a user name or password'),
+      type: 'error',
+    });
 
     const removed = await json(api(cookie!, `/resources/Webhooks/records/${added.endpointId}/remove`, { method: 'POST' }));
     expect(removed.notice).toEqual({ message: 'Endpoint removed.', type: 'success' });
@@ -142,16 +160,27 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
   it('answers bad input on admin routes with a 4xx, never a 500', async () => {
     const { cookie } = await adminSignIn(f.base, f.admin.username, f.admin.password);
     expect(cookie).toBeDefined();
-    for (const path of ['/resources/User/records/not-a-uuid/show', '/resources/Nope/actions/list', '/resources/User/records/00000000-0000-4000-8000-000000000000/block']) {
+    for (const path of [
+      '/resources/User/records/not-a-uuid/show',
+      '/resources/Nope/actions/list',
+      '/resources/User/records/00000000-0000-4000-8000-000000000000/block',
+    ]) {
       const res = await api(cookie!, path, path.endsWith('block') ? { method: 'POST' } : {});
-      expect({ path, status: res.status, serverError: res.status >= 500 }).toEqual({ path, status: expect.any(Number), serverError: false });
+      expect({ path, status: res.status, serverError: res.status >= 500 }).toEqual({
+        path,
+        status: expect.any(Number),
+        serverError: false,
+      });
       expect(res.status).not.toBe(302); // answered as a signed-in admin, not bounced to the login page
     }
   });
 
   it('refuses an admin blocked after signing in at their next action', async () => {
     const second = { username: `adm2_${randomBytes(3).toString('hex')}`, password: 'second-admin-password' };
-    expect((await runCli(['create-admin', second.username, '--email', `${second.username}@example.com`, '--password', second.password], f.env)).code).toBe(0);
+    expect(
+      (await runCli(['create-admin', second.username, '--email', `${second.username}@example.com`, '--password', second.password], f.env))
+        .code,
+    ).toBe(0);
     const { cookie } = await adminSignIn(f.base, second.username, second.password);
     expect((await api(cookie!, '/resources/User/actions/list')).status).toBe(200);
     expect((await runCli(['users', 'block', second.username], f.env)).code).toBe(0);

@@ -12,10 +12,14 @@ describe('management CLI on the embedded default', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('migrates, creates an admin, sets its password from stdin and lists it', async () => {
-    expect(await cli(['migrate'])).toEqual(expect.objectContaining({ code: 0, stdout: expect.stringMatching(/Applied: InitialSchema\d+, AuditAndDevOutbox\d+/) }));
+    expect(await cli(['migrate'])).toEqual(
+      expect.objectContaining({ code: 0, stdout: expect.stringMatching(/Applied: InitialSchema\d+, AuditAndDevOutbox\d+/) }),
+    );
     expect((await cli(['migrate'])).stdout).toContain('No pending migrations.');
     const created = await cli(['create-admin', 'janak', '--email', 'Janak@Example.com']);
-    expect(created).toEqual(expect.objectContaining({ code: 0, stdout: expect.stringContaining('Created admin janak <janak@example.com>') }));
+    expect(created).toEqual(
+      expect.objectContaining({ code: 0, stdout: expect.stringContaining('Created admin janak <janak@example.com>') }),
+    );
     expect((await cli(['create-admin', 'janak', '--email', 'janak@example.com'])).stdout).toContain('already exists');
     const weak = await cli(['set-password', 'janak'], 'short\n');
     expect(weak.code).toBe(1);
@@ -50,7 +54,9 @@ describe('management CLI on the embedded default', () => {
       expect((await cli(['users', 'unblock', 'janak'])).code).toBe(0);
 
       // And the server goes on serving after the CLI has come and gone.
-      await post('/api/auth/otp/request', { identifier: 'after.cli@example.com', purpose: 'REGISTER' }).then((r) => expect(r.status).toBe(200));
+      await post('/api/auth/otp/request', { identifier: 'after.cli@example.com', purpose: 'REGISTER' }).then((r) =>
+        expect(r.status).toBe(200),
+      );
       const verified = await post('/api/auth/otp/verify', {
         identifier: 'after.cli@example.com',
         otp: (await cli(['otp', 'peek', 'REGISTER', 'after.cli@example.com'])).stdout.trim(),
@@ -76,11 +82,14 @@ describe('management CLI on the embedded default', () => {
 
   it('fails with a clear message and a non-zero exit on bad input', async () => {
     const unknown = await cli(['users', 'block', 'nobody']);
-    expect(unknown).toEqual(expect.objectContaining({ code: 1, stderr: expect.stringContaining('No user named "nobody". (USER_NOT_FOUND)') }));
+    expect(unknown).toEqual(
+      expect.objectContaining({ code: 1, stderr: expect.stringContaining('No user named "nobody". (USER_NOT_FOUND)') }),
+    );
     expect((await cli(['admin-token', 'janak', '--ttl', 'forever'])).code).toBe(1);
     expect((await cli(['otp', 'peek', 'RESET', 'janak@example.com'])).code).toBe(1);
     expect((await cli(['users'])).code).toBe(1);
     const help = await cli(['--help']);
-    for (const command of ['set-password', 'create-admin', 'admin-token', 'otp', 'users', 'sessions', 'migrate']) expect(help.stdout).toContain(command);
+    for (const command of ['set-password', 'create-admin', 'admin-token', 'otp', 'users', 'sessions', 'migrate'])
+      expect(help.stdout).toContain(command);
   });
 });

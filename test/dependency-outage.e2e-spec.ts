@@ -21,7 +21,9 @@ describe(`dependency outages (${backend.database} + ${backend.redis})`, () => {
       expect(res.headers['retry-after']).toBeDefined();
       expect(Date.now() - started).toBeLessThan(1500);
       const ready = await t.http().get('/health/ready').expect(503);
-      expect(ready.body).toEqual(expect.objectContaining({ code: 'NOT_READY', checks: expect.objectContaining({ redis: 'down', database: 'up' }) }));
+      expect(ready.body).toEqual(
+        expect.objectContaining({ code: 'NOT_READY', checks: expect.objectContaining({ redis: 'down', database: 'up' }) }),
+      );
     } finally {
       await t.close();
     }

@@ -18,7 +18,9 @@ describe(`concurrent transactions stay isolated (${backend.database})`, () => {
       throw new Error('this transaction fails after its insert');
     });
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const succeeding = dataSource.transaction((manager) => manager.getRepository(User).insert({ email: survivor, username: newUsername() }));
+    const succeeding = dataSource.transaction((manager) =>
+      manager.getRepository(User).insert({ email: survivor, username: newUsername() }),
+    );
     await expect(failing).rejects.toThrow('this transaction fails');
     await succeeding;
     const repository = dataSource.getRepository(User);

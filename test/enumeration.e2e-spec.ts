@@ -12,7 +12,8 @@ const timed = async (send: () => PromiseLike<Response>): Promise<Timed> => {
   const res = await send();
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, res };
 };
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 /** What a caller sees, less the parts that differ on every call anyway. */
 const visible = (res: Response) => ({ status: res.status, body: res.body, retryAfter: res.headers['retry-after'] });
 
@@ -35,11 +36,18 @@ describe(`known and unknown identifiers answer alike (${backend.database} + ${ba
     const requester = await signUp(t);
     const steps = {
       'otp/request LOGIN': (identifier: string) => t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'LOGIN' }),
-      'otp/verify LOGIN, wrong code': (identifier: string) => t.http().post('/api/auth/otp/verify').send({ identifier, otp: '000000', purpose: 'LOGIN' }),
-      'login, unknown verification token': (identifier: string) => t.http().post('/api/auth/login').send({ identifier, verification_token: randomUUID() }),
-      'otp/request REGISTER (taken vs free)': (identifier: string) => t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'REGISTER' }),
+      'otp/verify LOGIN, wrong code': (identifier: string) =>
+        t.http().post('/api/auth/otp/verify').send({ identifier, otp: '000000', purpose: 'LOGIN' }),
+      'login, unknown verification token': (identifier: string) =>
+        t.http().post('/api/auth/login').send({ identifier, verification_token: randomUUID() }),
+      'otp/request REGISTER (taken vs free)': (identifier: string) =>
+        t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'REGISTER' }),
       'otp/request CHANGE_IDENTIFIER (taken vs free)': (identifier: string) =>
-        t.http().post('/api/auth/otp/request').set('Authorization', `Bearer ${requester.access}`).send({ identifier, purpose: 'CHANGE_IDENTIFIER' }),
+        t
+          .http()
+          .post('/api/auth/otp/request')
+          .set('Authorization', `Bearer ${requester.access}`)
+          .send({ identifier, purpose: 'CHANGE_IDENTIFIER' }),
     };
     const report: Record<string, object> = {};
     for (const [name, send] of Object.entries(steps)) {
@@ -63,6 +71,8 @@ describe(`known and unknown identifiers answer alike (${backend.database} + ${ba
     const result = { backend, samplesPerGroup: SAMPLES, measuredAt: new Date().toISOString(), report };
     mkdirSync('artifacts', { recursive: true });
     writeFileSync(`artifacts/enumeration-timing-${backend.database}.json`, JSON.stringify(result, null, 2));
-    console.log(`enumeration timing (ms, known vs unknown identifier, ${SAMPLES} interleaved requests each):\n${JSON.stringify(report, null, 2)}`);
+    console.log(
+      `enumeration timing (ms, known vs unknown identifier, ${SAMPLES} interleaved requests each):\n${JSON.stringify(report, null, 2)}`,
+    );
   });
 });

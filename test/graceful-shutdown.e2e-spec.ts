@@ -17,7 +17,13 @@ function halfSentRequest(base: string, path: string, body: object) {
   const half = Math.floor(json.length / 2);
   const url = new URL(path, base);
   let response!: Promise<{ status: number; connection: string | undefined; body: Record<string, unknown> }>;
-  const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': json.length } });
+  const request = httpRequest({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': json.length },
+  });
   const outcome = new Promise<IncomingMessage>((resolve, reject) => {
     request.once('response', resolve);
     request.once('error', reject);
@@ -56,7 +62,15 @@ describe(`graceful shutdown on SIGTERM (${backend.database} + ${backend.redis})`
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ code: 'NOT_READY', checks: { shutdown: 'draining' } });
       // Still accepting during the drain delay: a load balancer may not have noticed yet.
-      expect((await fetch(`${server.base}/api/auth/otp/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier: newEmail(), purpose: 'REGISTER' }) })).status).toBe(200);
+      expect(
+        (
+          await fetch(`${server.base}/api/auth/otp/request`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ identifier: newEmail(), purpose: 'REGISTER' }),
+          })
+        ).status,
+      ).toBe(200);
 
       await sleep(1500); // past the drain delay: the listener is closed, the half-sent request is not done
       await expect(fetch(`${server.base}/health`)).rejects.toThrow();

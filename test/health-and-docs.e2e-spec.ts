@@ -46,11 +46,15 @@ describe(`health and API docs (${backend.database} + ${backend.redis})`, () => {
     );
     expect(spec.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
     expect(spec.paths['/api/auth/me'].get.security).toEqual([{ bearer: [] }]);
-    expect(spec.paths['/api/auth/otp/verify'].post.responses['400'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
+    expect(spec.paths['/api/auth/otp/verify'].post.responses['400'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/ErrorResponseDto',
+    );
     expect(spec.components.schemas.RegisterDto.required).toEqual(['identifier', 'username', 'verification_token']);
     expect(spec.components.schemas.UserResponseDto.properties).not.toHaveProperty('password_hash');
     // Every admin operation: under the admin tag, behind the bearer token, with its 401 and 403.
-    const adminOperations = Object.entries(spec.paths as Record<string, Record<string, { tags: string[]; security: unknown; responses: Record<string, unknown> }>>)
+    const adminOperations = Object.entries(
+      spec.paths as Record<string, Record<string, { tags: string[]; security: unknown; responses: Record<string, unknown> }>>,
+    )
       .filter(([path]) => path.startsWith('/api/admin/'))
       .flatMap(([, methods]) => Object.values(methods));
     expect(adminOperations).toHaveLength(17);
@@ -63,13 +67,21 @@ describe(`health and API docs (${backend.database} + ${backend.redis})`, () => {
 
   it("shows each route's own error codes as examples, with the status each belongs to", async () => {
     const spec = (await t.http().get('/docs-json').expect(200)).body;
-    const examples = (path: string, method: string, status: string) => spec.paths[path][method].responses[status].content['application/json'].examples;
+    const examples = (path: string, method: string, status: string) =>
+      spec.paths[path][method].responses[status].content['application/json'].examples;
     const me401 = examples('/api/auth/me', 'get', '401');
     expect(Object.keys(me401).sort()).toEqual(['AUTH_REQUIRED', 'TOKEN_INVALID']);
-    expect(me401.TOKEN_INVALID.value).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String), code: 'TOKEN_INVALID' });
+    expect(me401.TOKEN_INVALID.value).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: expect.any(String),
+      code: 'TOKEN_INVALID',
+    });
     expect(Object.keys(examples('/api/auth/me', 'get', '503')).sort()).toEqual(['DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE']);
     expect(spec.paths['/api/auth/me'].get.responses).not.toHaveProperty('400');
-    expect(Object.keys(examples('/api/auth/otp/verify', 'post', '400'))).toEqual(expect.arrayContaining(['OTP_INVALID', 'OTP_EXPIRED', 'OTP_LOCKED']));
+    expect(Object.keys(examples('/api/auth/otp/verify', 'post', '400'))).toEqual(
+      expect.arrayContaining(['OTP_INVALID', 'OTP_EXPIRED', 'OTP_LOCKED']),
+    );
     expect(Object.keys(examples('/api/auth/register', 'post', '409')).sort()).toEqual(['ACCOUNT_EXISTS', 'USERNAME_TAKEN']);
     expect(Object.keys(examples('/api/auth/otp/request', 'post', '400'))).not.toContain('OTP_INVALID');
   });

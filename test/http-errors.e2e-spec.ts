@@ -17,7 +17,10 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
     expectError(await post('/api/auth/otp/request').send({ identifier: newEmail(), purpose: 'RESET' }), 'VALIDATION_FAILED');
     expectError(await post('/api/auth/otp/request').send({ identifier: 42, purpose: 'LOGIN' }), 'VALIDATION_FAILED');
     expectError(await post('/api/auth/otp/verify').send({ identifier: newEmail(), purpose: 'LOGIN', otp: '12ab56' }), 'VALIDATION_FAILED');
-    expectError(await post('/api/auth/register').send({ identifier: newEmail(), username: 'x', verification_token: 'nope' }), 'VALIDATION_FAILED');
+    expectError(
+      await post('/api/auth/register').send({ identifier: newEmail(), username: 'x', verification_token: 'nope' }),
+      'VALIDATION_FAILED',
+    );
     expectError(await post('/api/auth/otp/request').send([]), 'VALIDATION_FAILED');
   });
 
@@ -35,7 +38,10 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
   });
 
   it('answers a form body with 415 UNSUPPORTED_MEDIA_TYPE, and a malformed URL with 400, in the same shape', async () => {
-    expectError(await t.http().post('/api/auth/otp/request').set('Content-Type', 'application/x-www-form-urlencoded').send('identifier=a@b.co'), 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await t.http().post('/api/auth/otp/request').set('Content-Type', 'application/x-www-form-urlencoded').send('identifier=a@b.co'),
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     expectError(await t.http().get('/api/auth/%zz'), 'VALIDATION_FAILED');
   });
 
@@ -65,12 +71,23 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
     if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => socket.end(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.end(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+      );
       let text = '';
-      socket.setEncoding('utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve(text)).on('error', reject);
+      socket
+        .setEncoding('utf8')
+        .on('data', (chunk) => (text += chunk))
+        .on('end', () => resolve(text))
+        .on('error', reject);
     });
     expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
-    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ statusCode: 431, error: 'Request Header Fields Too Large', message: expect.any(String), code: 'HEADERS_TOO_LARGE' });
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+      statusCode: 431,
+      error: 'Request Header Fields Too Large',
+      message: expect.any(String),
+      code: 'HEADERS_TOO_LARGE',
+    });
   });
 
   it('answers a lone UTF-16 surrogate in any text with a 400, on every route that takes an identifier', async () => {
@@ -86,7 +103,10 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
       expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 400, code: 'MALFORMED_JSON' });
     }
     // A surrogate pair (an emoji) is ordinary text and goes on to the usual checks.
-    expectError(await post('/api/auth/otp/request').send(JSON.stringify({ identifier: '\ud83d\ude42@example.com', purpose: 'LOGIN' })), 'IDENTIFIER_INVALID');
+    expectError(
+      await post('/api/auth/otp/request').send(JSON.stringify({ identifier: '\ud83d\ude42@example.com', purpose: 'LOGIN' })),
+      'IDENTIFIER_INVALID',
+    );
   });
 
   it('answers arrays and objects nested thousands deep with 400 MALFORMED_JSON before parsing them', async () => {
@@ -96,7 +116,10 @@ describe(`HTTP errors and hostile input (${backend.database} + ${backend.redis})
       expectError(await post('/api/auth/otp/request').send(`{"identifier":${nested},"purpose":"LOGIN"}`), 'MALFORMED_JSON');
     }
     // Brackets inside strings are text, not nesting.
-    expectError(await post('/api/auth/otp/request').send(JSON.stringify({ identifier: '['.repeat(200), purpose: 'LOGIN' })), 'IDENTIFIER_INVALID');
+    expectError(
+      await post('/api/auth/otp/request').send(JSON.stringify({ identifier: '['.repeat(200), purpose: 'LOGIN' })),
+      'IDENTIFIER_INVALID',
+    );
   });
 
   it('asks for a token on /me without one, and refuses a bad one', async () => {
@@ -119,7 +142,13 @@ describe(`CORS (${backend.database} + ${backend.redis})`, () => {
   beforeAll(async () => (t = await startTestApp({ CORS_ORIGINS: 'https://app.example' })));
   afterAll(() => t.close());
 
-  const preflight = (origin: string) => t.http().options('/api/auth/otp/request').set('Origin', origin).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type');
+  const preflight = (origin: string) =>
+    t
+      .http()
+      .options('/api/auth/otp/request')
+      .set('Origin', origin)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type');
 
   it('answers a listed origin, preflight and request, without credentials', async () => {
     const allowed = await preflight('https://app.example');

@@ -17,7 +17,15 @@ const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('b
  */
 describe(`verifying our tokens elsewhere with jose and the JWKS (${backend.database} + ${backend.redis})`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'otp-jwks-'));
-  const env = { DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL, JWKS_MAX_AGE_SECONDS: '1', KEYS_REFRESH_SECONDS: '1', OTP_RESEND_COOLDOWN_SECONDS: '0', OTP_HOURLY_LIMIT: '1000' };
+  const env = {
+    DATA_DIR: dataDir,
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    JWKS_MAX_AGE_SECONDS: '1',
+    KEYS_REFRESH_SECONDS: '1',
+    OTP_RESEND_COOLDOWN_SECONDS: '0',
+    OTP_HOURLY_LIMIT: '1000',
+  };
   let server: RunningServer;
   beforeAll(async () => {
     server = await startServer(env, 18621);
@@ -28,7 +36,11 @@ describe(`verifying our tokens elsewhere with jose and the JWKS (${backend.datab
   });
 
   const post = async (path: string, body: object) => {
-    const res = await fetch(server.base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(server.base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const verificationToken = async (identifier: string, purpose: 'REGISTER' | 'LOGIN') => {
@@ -38,15 +50,25 @@ describe(`verifying our tokens elsewhere with jose and the JWKS (${backend.datab
   };
   const signUp = async () => {
     const identifier = newEmail();
-    const registered = await post('/api/auth/register', { identifier, username: newUsername(), verification_token: await verificationToken(identifier, 'REGISTER') });
+    const registered = await post('/api/auth/register', {
+      identifier,
+      username: newUsername(),
+      verification_token: await verificationToken(identifier, 'REGISTER'),
+    });
     expect(registered.status).toBe(201);
     return { identifier, access: registered.body.access as string, refresh: registered.body.refresh as string };
   };
-  const logIn = async (identifier: string) => (await post('/api/auth/login', { identifier, verification_token: await verificationToken(identifier, 'LOGIN') })).body.access as string;
-  const meStatus = async (token: string) => (await fetch(`${server.base}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const logIn = async (identifier: string) =>
+    (await post('/api/auth/login', { identifier, verification_token: await verificationToken(identifier, 'LOGIN') })).body.access as string;
+  const meStatus = async (token: string) =>
+    (await fetch(`${server.base}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status;
   // What a downstream service does; a fresh key set each time, so no cache hides a change.
   const verifyElsewhere = (token: string) =>
-    jwtVerify(token, createRemoteJWKSet(new URL(`${server.base}/.well-known/jwks.json`)), { issuer: 'otp-auth', audience: 'otp-auth-clients', typ: 'at+jwt' });
+    jwtVerify(token, createRemoteJWKSet(new URL(`${server.base}/.well-known/jwks.json`)), {
+      issuer: 'otp-auth',
+      audience: 'otp-auth-clients',
+      typ: 'at+jwt',
+    });
 
   it('verifies a token from the seed flow, keeps old tokens through a rotation, and kills them when their key is retired', async () => {
     const before = await signUp();
@@ -98,8 +120,12 @@ describe(`verifying our tokens elsewhere with jose and the JWKS (${backend.datab
     const [headerPart, payloadPart, signature] = user.access.split('.');
     const header = decodeProtectedHeader(user.access);
     const claims = JSON.parse(Buffer.from(payloadPart, 'base64url').toString());
-    const jwk = ((await (await fetch(`${server.base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.find((k) => k.kid === header.kid)!;
-    const pem = createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+    const jwk = ((await (await fetch(`${server.base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.find(
+      (k) => k.kid === header.kid,
+    )!;
+    const pem = createPublicKey({ key: jwk as never, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
     const hmac = (h: object, secret: string) => {
       const unsigned = `${b64url(h)}.${payloadPart}`;
       return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
@@ -123,8 +149,12 @@ describe(`verifying our tokens elsewhere with jose and the JWKS (${backend.datab
     // Same database (and, on the embedded default, the same DATA_DIR), another KEK.
     await server.stop();
     try {
-      const failure = (await startServer({ ...env, KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 'another').toString('base64') }, 18622).catch((error: Error) => error)) as Error;
-      expect(failure.message).toMatch(/server did not start \(exit 1\):\n(.*\n)*KEYS_ENCRYPTION_KEY does not decrypt signing key \S+ stored in the database/);
+      const failure = (await startServer({ ...env, KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 'another').toString('base64') }, 18622).catch(
+        (error: Error) => error,
+      )) as Error;
+      expect(failure.message).toMatch(
+        /server did not start \(exit 1\):\n(.*\n)*KEYS_ENCRYPTION_KEY does not decrypt signing key \S+ stored in the database/,
+      );
       expect(failure.message).not.toMatch(/^\s+at /m); // no stack trace
     } finally {
       server = await startServer(env, 18621);

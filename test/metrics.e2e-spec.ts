@@ -27,10 +27,22 @@ describe(`Prometheus metrics (${backend.database} + ${backend.redis})`, () => {
     const wrong = registerCode === '000000' ? '111111' : '000000';
     await t.http().post('/api/auth/otp/verify').send({ identifier, otp: wrong, purpose: 'REGISTER' }).expect(400);
     const verified = await t.http().post('/api/auth/otp/verify').send({ identifier, otp: registerCode, purpose: 'REGISTER' }).expect(200);
-    await t.http().post('/api/auth/register').send({ identifier, username: newUsername(), verification_token: verified.body.verification_token }).expect(201);
+    await t
+      .http()
+      .post('/api/auth/register')
+      .send({ identifier, username: newUsername(), verification_token: verified.body.verification_token })
+      .expect(201);
     await t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'LOGIN' }).expect(200);
-    const loginVerified = await t.http().post('/api/auth/otp/verify').send({ identifier, otp: await t.lastCode('LOGIN', identifier), purpose: 'LOGIN' }).expect(200);
-    const login = await t.http().post('/api/auth/login').send({ identifier, verification_token: loginVerified.body.verification_token }).expect(200);
+    const loginVerified = await t
+      .http()
+      .post('/api/auth/otp/verify')
+      .send({ identifier, otp: await t.lastCode('LOGIN', identifier), purpose: 'LOGIN' })
+      .expect(200);
+    const login = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ identifier, verification_token: loginVerified.body.verification_token })
+      .expect(200);
     await t.http().get('/api/auth/me').set('Authorization', `Bearer ${login.body.access}`).expect(200);
     await t.http().post('/api/auth/token/refresh').send({ refresh: login.body.refresh }).expect(200);
     // The rotated token again: reuse.
@@ -39,7 +51,8 @@ describe(`Prometheus metrics (${backend.database} + ${backend.redis})`, () => {
     await t.http().get(`/no/such/${identifier}`).expect(404);
 
     const after = await scrape(t);
-    const moved = (name: string, labels?: Record<string, string>) => (after.get(series(name, labels)) ?? 0) - (before.get(series(name, labels)) ?? 0);
+    const moved = (name: string, labels?: Record<string, string>) =>
+      (after.get(series(name, labels)) ?? 0) - (before.get(series(name, labels)) ?? 0);
     const email = { channel: 'email' };
     expect({
       requestedRegister: moved('otp_codes_requested_total', { purpose: 'REGISTER', ...email }),
@@ -56,7 +69,11 @@ describe(`Prometheus metrics (${backend.database} + ${backend.redis})`, () => {
       refreshed: moved('auth_tokens_refreshed_total'),
       reuse: moved('auth_refresh_reuse_detected_total'),
       otpRequests: moved('http_request_duration_seconds_count', { method: 'POST', route: '/api/auth/otp/request', status_code: '200' }),
-      refreshRefused: moved('http_request_duration_seconds_count', { method: 'POST', route: '/api/auth/token/refresh', status_code: '401' }),
+      refreshRefused: moved('http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/api/auth/token/refresh',
+        status_code: '401',
+      }),
       unmatched: moved('http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' }),
     }).toEqual({
       requestedRegister: 1,
@@ -107,7 +124,9 @@ describe(`Prometheus metrics (${backend.database} + ${backend.redis})`, () => {
   it('ships alert rules and a Grafana dashboard that read only metrics the service exposes', async () => {
     const t = await start();
     const declared = declaredMetrics((await t.http().get('/metrics').expect(200)).text);
-    const dashboard = JSON.parse(readFileSync(new URL('../deploy/grafana/otp-auth-dashboard.json', import.meta.url), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const dashboard = JSON.parse(readFileSync(new URL('../deploy/grafana/otp-auth-dashboard.json', import.meta.url), 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
     const rules = readFileSync(new URL('../deploy/prometheus/otp-auth-alerts.yml', import.meta.url), 'utf8');
     // Rule expressions: single-line `expr:` values and `expr: |` blocks.
     const ruleExprs = [...rules.matchAll(/expr: (?:\|\n((?: {10}.*\n)+)|(.+))/g)].map((match) => match[1] ?? match[2]);

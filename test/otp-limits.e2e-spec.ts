@@ -29,7 +29,8 @@ describe(`OTP hourly cap (${backend.database} + ${backend.redis})`, () => {
     const first = await t.lastCode('REGISTER', identifier);
     await t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'REGISTER' }).expect(200);
     const second = await t.lastCode('REGISTER', identifier);
-    if (first !== second) expectError(await t.http().post('/api/auth/otp/verify').send({ identifier, otp: first, purpose: 'REGISTER' }), 'OTP_INVALID');
+    if (first !== second)
+      expectError(await t.http().post('/api/auth/otp/verify').send({ identifier, otp: first, purpose: 'REGISTER' }), 'OTP_INVALID');
     await t.http().post('/api/auth/otp/verify').send({ identifier, otp: second, purpose: 'REGISTER' }).expect(200);
   });
 

@@ -13,7 +13,8 @@ describe(`OTP rules (${backend.database} + ${backend.redis})`, () => {
   afterAll(() => t.close());
 
   const request = (identifier: string, purpose: string) => t.http().post('/api/auth/otp/request').send({ identifier, purpose });
-  const verify = (identifier: string, otp: string, purpose: string) => t.http().post('/api/auth/otp/verify').send({ identifier, otp, purpose });
+  const verify = (identifier: string, otp: string, purpose: string) =>
+    t.http().post('/api/auth/otp/verify').send({ identifier, otp, purpose });
   const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
   it('answers REGISTER for an existing account exactly as for a new one, and sends no usable code', async () => {
@@ -21,7 +22,9 @@ describe(`OTP rules (${backend.database} + ${backend.redis})`, () => {
     const forNew = await request(newEmail(), 'REGISTER').expect(200);
     const forExisting = await request(existing.identifier, 'REGISTER').expect(200);
     expect(forExisting.body).toEqual(forNew.body);
-    expect(await outbox.lastMessage('REGISTER', existing.identifier)).toEqual(expect.objectContaining({ kind: 'account-exists', code: null }));
+    expect(await outbox.lastMessage('REGISTER', existing.identifier)).toEqual(
+      expect.objectContaining({ kind: 'account-exists', code: null }),
+    );
     // Verify answers as it would for a wrong guess at a real code.
     const attempt = await verify(existing.identifier, '123456', 'REGISTER');
     expectError(attempt, 'OTP_INVALID');
@@ -82,13 +85,22 @@ describe(`OTP rules (${backend.database} + ${backend.redis})`, () => {
     const user = await signUp(t);
     const loginToken = await verificationToken(t, user.identifier, 'LOGIN');
     const other = await signUp(t);
-    expectError(await t.http().post('/api/auth/login').send({ identifier: other.identifier, verification_token: loginToken }), 'VERIFICATION_TOKEN_INVALID');
     expectError(
-      await t.http().post('/api/auth/register').send({ identifier: user.identifier, username: newUsername(), verification_token: loginToken }),
+      await t.http().post('/api/auth/login').send({ identifier: other.identifier, verification_token: loginToken }),
+      'VERIFICATION_TOKEN_INVALID',
+    );
+    expectError(
+      await t
+        .http()
+        .post('/api/auth/register')
+        .send({ identifier: user.identifier, username: newUsername(), verification_token: loginToken }),
       'VERIFICATION_TOKEN_INVALID',
     );
     await t.http().post('/api/auth/login').send({ identifier: user.identifier, verification_token: loginToken }).expect(200);
-    expectError(await t.http().post('/api/auth/login').send({ identifier: user.identifier, verification_token: loginToken }), 'VERIFICATION_TOKEN_INVALID');
+    expectError(
+      await t.http().post('/api/auth/login').send({ identifier: user.identifier, verification_token: loginToken }),
+      'VERIFICATION_TOKEN_INVALID',
+    );
   });
 
   it('refuses an identifier that is neither an email nor a phone number', async () => {

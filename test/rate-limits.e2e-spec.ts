@@ -24,7 +24,14 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
   const start = (port: number, env: Record<string, string>) => startServer({ ...serverEnv(), ...env }, port);
   let server: RunningServer;
   // The CLI reads the server's database: the same DATA_DIR (or DATABASE_URL).
-  const env = { ...serverEnv(), TRUST_PROXY: 'true', RATE_LIMIT_OTP_REQUESTS_PER_IP: '3', RATE_LIMIT_OTP_VERIFIES_PER_IP: '4', RATE_LIMIT_SIGN_INS_PER_IP: '2', RATE_LIMIT_ADMIN_REQUESTS_PER_IP: '3' };
+  const env = {
+    ...serverEnv(),
+    TRUST_PROXY: 'true',
+    RATE_LIMIT_OTP_REQUESTS_PER_IP: '3',
+    RATE_LIMIT_OTP_VERIFIES_PER_IP: '4',
+    RATE_LIMIT_SIGN_INS_PER_IP: '2',
+    RATE_LIMIT_ADMIN_REQUESTS_PER_IP: '3',
+  };
   beforeAll(async () => {
     server = await startServer(env, 18561);
   });
@@ -34,8 +41,16 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
   });
 
   const post = (base: string, path: string, from: string, body: object) =>
-    fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify(body) });
-  const codeOf = async (res: Response) => ({ status: res.status, code: ((await res.json()) as { code?: string }).code, retryAfter: res.headers.get('retry-after') });
+    fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+      body: JSON.stringify(body),
+    });
+  const codeOf = async (res: Response) => ({
+    status: res.status,
+    code: ((await res.json()) as { code?: string }).code,
+    retryAfter: res.headers.get('retry-after'),
+  });
 
   const hits = async () => {
     const samples = parseMetrics(await (await fetch(`${server.base}/metrics`)).text());
@@ -57,7 +72,8 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
 
   it('limits the admin API per client address and route, counting requests before their token is checked', async () => {
     const address = newAddress();
-    const users = () => fetch(`${server.base}/api/admin/users`, { headers: { 'x-forwarded-for': address, authorization: 'Bearer guessed.token.value' } });
+    const users = () =>
+      fetch(`${server.base}/api/admin/users`, { headers: { 'x-forwarded-for': address, authorization: 'Bearer guessed.token.value' } });
     for (let i = 0; i < 3; i++) expect((await codeOf(await users())).code).toBe('TOKEN_INVALID');
     expect(await codeOf(await users())).toEqual({ status: 429, code: 'RATE_LIMITED', retryAfter: expect.stringMatching(/^\d+$/) });
     // Each route has its own count.
@@ -68,7 +84,10 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
   it('writes an address that runs into a limit to the audit log once per window, however often it is refused', async () => {
     const prefix = `2001:db8:${randomInt(1, 0xffff).toString(16)}:${randomInt(1, 0xffff).toString(16)}`;
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await post(server.base, '/api/auth/otp/request', `${prefix}::1`, { identifier: newEmail(), purpose: 'REGISTER' })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await post(server.base, '/api/auth/otp/request', `${prefix}::1`, { identifier: newEmail(), purpose: 'REGISTER' })).status,
+      );
     expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
     // The write is not awaited by the refused request.
     let events: string[] = [];
@@ -86,7 +105,10 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
   it('counts an IPv6 client by its /64, so rotating the interface part does not help', async () => {
     const prefix = `2001:db8:${randomInt(1, 0xffff).toString(16)}:${randomInt(1, 0xffff).toString(16)}`;
     const statuses: number[] = [];
-    for (let i = 1; i <= 4; i++) statuses.push((await post(server.base, '/api/auth/otp/request', `${prefix}::${i}`, { identifier: newEmail(), purpose: 'REGISTER' })).status);
+    for (let i = 1; i <= 4; i++)
+      statuses.push(
+        (await post(server.base, '/api/auth/otp/request', `${prefix}::${i}`, { identifier: newEmail(), purpose: 'REGISTER' })).status,
+      );
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
@@ -95,7 +117,8 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
     const verify = () => post(server.base, '/api/auth/otp/verify', address, { identifier: newEmail(), otp: '123456', purpose: 'LOGIN' });
     for (let i = 0; i < 4; i++) expect((await codeOf(await verify())).code).toBe('OTP_EXPIRED');
     expect((await codeOf(await verify())).code).toBe('RATE_LIMITED');
-    const login = () => post(server.base, '/api/auth/login', address, { identifier: newEmail(), verification_token: '00000000-0000-4000-8000-000000000000' });
+    const login = () =>
+      post(server.base, '/api/auth/login', address, { identifier: newEmail(), verification_token: '00000000-0000-4000-8000-000000000000' });
     for (let i = 0; i < 2; i++) expect((await codeOf(await login())).code).toBe('VERIFICATION_TOKEN_INVALID');
     expect((await codeOf(await login())).code).toBe('RATE_LIMITED');
   });
@@ -104,7 +127,10 @@ describe(`per-IP rate limits (${backend.database} + ${backend.redis})`, () => {
     const closed = await start(18562, { RATE_LIMIT_OTP_REQUESTS_PER_IP: '3' });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await post(closed.base, '/api/auth/otp/request', newAddress(), { identifier: newEmail(), purpose: 'REGISTER' })).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push(
+          (await post(closed.base, '/api/auth/otp/request', newAddress(), { identifier: newEmail(), purpose: 'REGISTER' })).status,
+        );
       // Were X-Forwarded-For believed, four new addresses would all pass.
       expect(statuses).toContain(429);
     } finally {

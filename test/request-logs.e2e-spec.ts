@@ -19,7 +19,14 @@ describe(`request ids and structured logs (${backend.database} + ${backend.redis
   let server: RunningServer;
   beforeAll(async () => {
     // TRUST_PROXY=loopback: the test, on 127.0.0.1, plays the trusted proxy.
-    const env = { DATA_DIR: mkdtempSync(join(tmpdir(), 'otp-logs-')), DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL, LOG_FORMAT: 'json', LOG_LEVEL: 'log', TRUST_PROXY: 'loopback' };
+    const env = {
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'otp-logs-')),
+      DATABASE_URL: process.env.DATABASE_URL,
+      REDIS_URL: process.env.REDIS_URL,
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'log',
+      TRUST_PROXY: 'loopback',
+    };
     server = await startServer(env, 18661);
   });
   afterAll(() => server?.stop());
@@ -39,10 +46,23 @@ describe(`request ids and structured logs (${backend.database} + ${backend.redis
     await eventually(async () => (lines = linesOf(server.output()).filter((line) => line.request_id === 'trace-0001.abc')).length >= 2);
     expect(lines.find((line) => line.context === 'DevDelivery')?.msg).toContain(`OTP for ${identifier}`);
     expect(lines.find((line) => line.msg === 'request completed')).toEqual(
-      expect.objectContaining({ level: 30, time: expect.any(String), method: 'POST', route: '/api/auth/otp/request', status: 200, duration_ms: expect.any(Number) }),
+      expect.objectContaining({
+        level: 30,
+        time: expect.any(String),
+        method: 'POST',
+        route: '/api/auth/otp/request',
+        status: 200,
+        duration_ms: expect.any(Number),
+      }),
     );
     // Every line of the output is JSON.
-    expect(server.output().trim().split('\n').every((line) => line.startsWith('{'))).toBe(true);
+    expect(
+      server
+        .output()
+        .trim()
+        .split('\n')
+        .every((line) => line.startsWith('{')),
+    ).toBe(true);
   });
 
   it('names the user on the line of an authenticated request, and the route template rather than the path', async () => {
@@ -51,7 +71,11 @@ describe(`request ids and structured logs (${backend.database} + ${backend.redis
     const id = me.headers.get('x-request-id')!;
     await fetch(`${server.base}/api/nothing/${user.identifier}`);
     await eventually(async () => linesOf(server.output()).some((line) => line.request_id === id && line.msg === 'request completed'));
-    expect(linesOf(server.output()).find((line) => line.request_id === id && line.msg === 'request completed')).toMatchObject({ route: '/api/auth/me', status: 200, user_id: user.id });
+    expect(linesOf(server.output()).find((line) => line.request_id === id && line.msg === 'request completed')).toMatchObject({
+      route: '/api/auth/me',
+      status: 200,
+      user_id: user.id,
+    });
     expect(server.output()).not.toContain(`/api/nothing/${user.identifier}`);
   });
 
@@ -69,17 +93,28 @@ describe(`request ids from clients that are not a trusted proxy (${backend.datab
     try {
       const identifier = newEmail();
       const offered = 'forged-by-client';
-      const requested = await t.http().post('/api/auth/otp/request').set('x-request-id', offered).send({ identifier, purpose: 'REGISTER' }).expect(200);
+      const requested = await t
+        .http()
+        .post('/api/auth/otp/request')
+        .set('x-request-id', offered)
+        .send({ identifier, purpose: 'REGISTER' })
+        .expect(200);
       expect(requested.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
 
-      const verified = await t.http().post('/api/auth/otp/verify').send({ identifier, otp: await t.lastCode('REGISTER', identifier), purpose: 'REGISTER' }).expect(200);
+      const verified = await t
+        .http()
+        .post('/api/auth/otp/verify')
+        .send({ identifier, otp: await t.lastCode('REGISTER', identifier), purpose: 'REGISTER' })
+        .expect(200);
       const registered = await t
         .http()
         .post('/api/auth/register')
         .set('x-request-id', offered)
         .send({ identifier, username: newUsername(), verification_token: verified.body.verification_token })
         .expect(201);
-      const [row] = await t.app.get(DataSource).query(`SELECT request_id FROM audit_events WHERE type = 'user.signed_up' AND target_id = $1`, [registered.body.user.id]);
+      const [row] = await t.app
+        .get(DataSource)
+        .query(`SELECT request_id FROM audit_events WHERE type = 'user.signed_up' AND target_id = $1`, [registered.body.user.id]);
       expect(row.request_id).toBe(registered.headers['x-request-id']);
       expect(row.request_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(row.request_id).not.toBe(offered);
@@ -93,7 +128,11 @@ describe(`request ids from clients that are not a trusted proxy (${backend.datab
     try {
       const identifier = newEmail();
       await t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'REGISTER' }).expect(200);
-      const verified = await t.http().post('/api/auth/otp/verify').send({ identifier, otp: await t.lastCode('REGISTER', identifier), purpose: 'REGISTER' }).expect(200);
+      const verified = await t
+        .http()
+        .post('/api/auth/otp/verify')
+        .send({ identifier, otp: await t.lastCode('REGISTER', identifier), purpose: 'REGISTER' })
+        .expect(200);
       const registered = await t
         .http()
         .post('/api/auth/register')
@@ -101,7 +140,9 @@ describe(`request ids from clients that are not a trusted proxy (${backend.datab
         .send({ identifier, username: newUsername(), verification_token: verified.body.verification_token })
         .expect(201);
       expect(registered.headers['x-request-id']).toBe('lb-7f3a9c');
-      const [row] = await t.app.get(DataSource).query(`SELECT request_id FROM audit_events WHERE type = 'user.signed_up' AND target_id = $1`, [registered.body.user.id]);
+      const [row] = await t.app
+        .get(DataSource)
+        .query(`SELECT request_id FROM audit_events WHERE type = 'user.signed_up' AND target_id = $1`, [registered.body.user.id]);
       expect(row.request_id).toBe('lb-7f3a9c');
     } finally {
       await t.close();

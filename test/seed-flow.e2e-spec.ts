@@ -52,10 +52,22 @@ describe(`the seed flow (${backend.database} + ${backend.redis})`, () => {
   it('normalises emails so one mailbox is one account', async () => {
     const identifier = newEmail();
     const user = await signUp(t, identifier);
-    await t.http().post('/api/auth/otp/request').send({ identifier: `  ${identifier.toUpperCase()} `, purpose: 'LOGIN' }).expect(200);
+    await t
+      .http()
+      .post('/api/auth/otp/request')
+      .send({ identifier: `  ${identifier.toUpperCase()} `, purpose: 'LOGIN' })
+      .expect(200);
     const code = await t.lastCode('LOGIN', identifier);
-    const verified = await t.http().post('/api/auth/otp/verify').send({ identifier: identifier.toUpperCase(), otp: code, purpose: 'LOGIN' }).expect(200);
-    const login = await t.http().post('/api/auth/login').send({ identifier, verification_token: verified.body.verification_token }).expect(200);
+    const verified = await t
+      .http()
+      .post('/api/auth/otp/verify')
+      .send({ identifier: identifier.toUpperCase(), otp: code, purpose: 'LOGIN' })
+      .expect(200);
+    const login = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ identifier, verification_token: verified.body.verification_token })
+      .expect(200);
     expect(login.body.user.id).toBe(user.id);
   });
 
@@ -90,7 +102,11 @@ describe(`the seed flow (${backend.database} + ${backend.redis})`, () => {
     await signUp(t, newEmail(), username);
     const identifier = newEmail();
     const token = await verificationToken(t, identifier, 'REGISTER');
-    const taken = await t.http().post('/api/auth/register').send({ identifier, username: username.toUpperCase(), verification_token: token }).expect(409);
+    const taken = await t
+      .http()
+      .post('/api/auth/register')
+      .send({ identifier, username: username.toUpperCase(), verification_token: token })
+      .expect(409);
     expect(taken.body).toEqual({ statusCode: 409, error: 'Conflict', message: expect.any(String), code: 'USERNAME_TAKEN' });
     // The taken name did not burn the token: another name succeeds with it.
     await t.http().post('/api/auth/register').send({ identifier, username: newUsername(), verification_token: token }).expect(201);
@@ -112,6 +128,9 @@ describe(`the seed flow (${backend.database} + ${backend.redis})`, () => {
     const identifier = newEmail();
     const token = await verificationToken(t, identifier, 'REGISTER');
     await createUser(t, identifier);
-    expectError(await t.http().post('/api/auth/register').send({ identifier, username: newUsername(), verification_token: token }), 'ACCOUNT_EXISTS');
+    expectError(
+      await t.http().post('/api/auth/register').send({ identifier, username: newUsername(), verification_token: token }),
+      'ACCOUNT_EXISTS',
+    );
   });
 });

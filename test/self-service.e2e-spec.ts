@@ -14,14 +14,16 @@ describe(`self-service: sessions, username, account deletion (${backend.database
     delete: (path: string, body?: object) => t.http().delete(path).set('Authorization', `Bearer ${token}`).send(body),
   });
   const refresh = (token: string) => t.http().post('/api/auth/token/refresh').send({ refresh: token });
-  const lastMessage = (purpose: OtpPurpose, identifier: string) => (t.app.get(DeliveryChannel) as DevDeliveryChannel).lastMessage(purpose, identifier);
+  const lastMessage = (purpose: OtpPurpose, identifier: string) =>
+    (t.app.get(DeliveryChannel) as DevDeliveryChannel).lastMessage(purpose, identifier);
   const requestChange = (access: string, identifier: string) =>
     t.http().post('/api/auth/otp/request').set('Authorization', `Bearer ${access}`).send({ identifier, purpose: 'CHANGE_IDENTIFIER' });
   /** Request, read and verify a CHANGE_IDENTIFIER code for a new address of the signed-in user. */
   const changeToken = async (access: string, identifier: string) => {
     await requestChange(access, identifier).expect(200);
     const otp = await t.lastCode('CHANGE_IDENTIFIER', identifier);
-    return (await t.http().post('/api/auth/otp/verify').send({ identifier, otp, purpose: 'CHANGE_IDENTIFIER' }).expect(200)).body.verification_token as string;
+    return (await t.http().post('/api/auth/otp/verify').send({ identifier, otp, purpose: 'CHANGE_IDENTIFIER' }).expect(200)).body
+      .verification_token as string;
   };
 
   it('lists my live sessions and marks the one my token belongs to', async () => {
@@ -48,7 +50,9 @@ describe(`self-service: sessions, username, account deletion (${backend.database
     const [laptopSession] = (await as(me.access).get('/api/auth/sessions').expect(200)).body.items;
     const stranger = await signUp(t);
     expectError(await as(stranger.access).delete(`/api/auth/sessions/${laptopSession.id}`), 'NOT_FOUND');
-    await refresh(stolenLaptop.refresh).expect(200).then((res) => (stolenLaptop.refresh = res.body.refresh));
+    await refresh(stolenLaptop.refresh)
+      .expect(200)
+      .then((res) => (stolenLaptop.refresh = res.body.refresh));
     await as(me.access).delete(`/api/auth/sessions/${laptopSession.id}`).expect(204);
     expectError(await refresh(stolenLaptop.refresh), 'TOKEN_INVALID');
     await refresh(me.refresh).expect(200);
@@ -60,7 +64,13 @@ describe(`self-service: sessions, username, account deletion (${backend.database
     const me = await signUp(t);
     const other = await signUp(t);
     const wanted = newUsername();
-    expect((await as(me.access).patch('/api/auth/me', { username: ` ${wanted.toUpperCase()} ` }).expect(200)).body).toEqual(expect.objectContaining({ id: me.id, username: wanted }));
+    expect(
+      (
+        await as(me.access)
+          .patch('/api/auth/me', { username: ` ${wanted.toUpperCase()} ` })
+          .expect(200)
+      ).body,
+    ).toEqual(expect.objectContaining({ id: me.id, username: wanted }));
     expect((await as(me.access).get('/api/auth/me').expect(200)).body.username).toBe(wanted);
     expectError(await as(me.access).patch('/api/auth/me', { username: other.username }), 'USERNAME_TAKEN');
     expectError(await as(me.access).patch('/api/auth/me', { username: 'x' }), 'VALIDATION_FAILED');
@@ -74,7 +84,10 @@ describe(`self-service: sessions, username, account deletion (${backend.database
     const other = await signUp(t);
     expectError(await as(me.access).delete('/api/auth/me', {}), 'VALIDATION_FAILED');
     // A token for another account, or for sign-up, is no proof.
-    expectError(await as(me.access).delete('/api/auth/me', { verification_token: await verificationToken(t, other.identifier, 'LOGIN') }), 'VERIFICATION_TOKEN_INVALID');
+    expectError(
+      await as(me.access).delete('/api/auth/me', { verification_token: await verificationToken(t, other.identifier, 'LOGIN') }),
+      'VERIFICATION_TOKEN_INVALID',
+    );
     await as(me.access).get('/api/auth/me').expect(200);
     const proof = await verificationToken(t, me.identifier, 'LOGIN');
     await as(me.access).delete('/api/auth/me', { verification_token: proof }).expect(204);
@@ -90,22 +103,43 @@ describe(`self-service: sessions, username, account deletion (${backend.database
     const me = await signUp(t);
     const newAddress = newEmail();
     const token = await changeToken(me.access, newAddress);
-    const changed = await t.http().post('/api/auth/me/identifier').set('Authorization', `Bearer ${me.access}`).send({ identifier: newAddress.toUpperCase(), verification_token: token }).expect(200);
+    const changed = await t
+      .http()
+      .post('/api/auth/me/identifier')
+      .set('Authorization', `Bearer ${me.access}`)
+      .send({ identifier: newAddress.toUpperCase(), verification_token: token })
+      .expect(200);
     expect(changed.body).toEqual(expect.objectContaining({ id: me.id, email: newAddress }));
-    expect(await lastMessage('CHANGE_IDENTIFIER', me.identifier)).toEqual(expect.objectContaining({ kind: 'identifier-changed', code: null }));
+    expect(await lastMessage('CHANGE_IDENTIFIER', me.identifier)).toEqual(
+      expect.objectContaining({ kind: 'identifier-changed', code: null }),
+    );
     await logIn(t, newAddress);
     // The old address is now nobody's: asking to sign in with it sends a notice, not a code.
     await t.http().post('/api/auth/otp/request').send({ identifier: me.identifier, purpose: 'LOGIN' }).expect(200);
     expect(await lastMessage('LOGIN', me.identifier)).toEqual(expect.objectContaining({ kind: 'no-account', code: null }));
     // The proof was spent with the change.
-    expectError(await t.http().post('/api/auth/me/identifier').set('Authorization', `Bearer ${me.access}`).send({ identifier: newAddress, verification_token: token }), 'VERIFICATION_TOKEN_INVALID');
+    expectError(
+      await t
+        .http()
+        .post('/api/auth/me/identifier')
+        .set('Authorization', `Bearer ${me.access}`)
+        .send({ identifier: newAddress, verification_token: token }),
+      'VERIFICATION_TOKEN_INVALID',
+    );
   });
 
   it('adds a phone to an email account: both sign in', async () => {
     const me = await signUp(t);
     const phone = newPhone();
-    await t.http().post('/api/auth/me/identifier').set('Authorization', `Bearer ${me.access}`).send({ identifier: phone, verification_token: await changeToken(me.access, phone) }).expect(200);
-    expect((await t.http().get('/api/auth/me').set('Authorization', `Bearer ${me.access}`).expect(200)).body).toEqual(expect.objectContaining({ email: me.identifier, phone }));
+    await t
+      .http()
+      .post('/api/auth/me/identifier')
+      .set('Authorization', `Bearer ${me.access}`)
+      .send({ identifier: phone, verification_token: await changeToken(me.access, phone) })
+      .expect(200);
+    expect((await t.http().get('/api/auth/me').set('Authorization', `Bearer ${me.access}`).expect(200)).body).toEqual(
+      expect.objectContaining({ email: me.identifier, phone }),
+    );
     await logIn(t, phone);
     await logIn(t, me.identifier);
   });
@@ -116,21 +150,43 @@ describe(`self-service: sessions, username, account deletion (${backend.database
     const taken = await requestChange(me.access, owner.identifier).expect(200);
     const free = await requestChange(me.access, newEmail()).expect(200);
     expect(taken.body).toEqual(free.body);
-    expect(await lastMessage('CHANGE_IDENTIFIER', owner.identifier)).toEqual(expect.objectContaining({ kind: 'account-exists', code: null }));
+    expect(await lastMessage('CHANGE_IDENTIFIER', owner.identifier)).toEqual(
+      expect.objectContaining({ kind: 'account-exists', code: null }),
+    );
     // Whatever the requester guesses, verify answers as for any wrong code.
-    expectError(await t.http().post('/api/auth/otp/verify').send({ identifier: owner.identifier, otp: '123456', purpose: 'CHANGE_IDENTIFIER' }), 'OTP_INVALID');
+    expectError(
+      await t.http().post('/api/auth/otp/verify').send({ identifier: owner.identifier, otp: '123456', purpose: 'CHANGE_IDENTIFIER' }),
+      'OTP_INVALID',
+    );
   });
 
   it('refuses a CHANGE_IDENTIFIER code request without a valid token, and a proof for another address or purpose', async () => {
     const me = await signUp(t);
-    expectError(await t.http().post('/api/auth/otp/request').send({ identifier: newEmail(), purpose: 'CHANGE_IDENTIFIER' }), 'AUTH_REQUIRED');
+    expectError(
+      await t.http().post('/api/auth/otp/request').send({ identifier: newEmail(), purpose: 'CHANGE_IDENTIFIER' }),
+      'AUTH_REQUIRED',
+    );
     expectError(await requestChange(`${me.access}x`, newEmail()), 'TOKEN_INVALID');
     const address = newEmail();
     const token = await changeToken(me.access, address);
     const other = newEmail();
-    expectError(await t.http().post('/api/auth/me/identifier').set('Authorization', `Bearer ${me.access}`).send({ identifier: other, verification_token: token }), 'VERIFICATION_TOKEN_INVALID');
+    expectError(
+      await t
+        .http()
+        .post('/api/auth/me/identifier')
+        .set('Authorization', `Bearer ${me.access}`)
+        .send({ identifier: other, verification_token: token }),
+      'VERIFICATION_TOKEN_INVALID',
+    );
     const loginProof = await verificationToken(t, me.identifier, 'LOGIN');
-    expectError(await t.http().post('/api/auth/me/identifier').set('Authorization', `Bearer ${me.access}`).send({ identifier: me.identifier, verification_token: loginProof }), 'VERIFICATION_TOKEN_INVALID');
+    expectError(
+      await t
+        .http()
+        .post('/api/auth/me/identifier')
+        .set('Authorization', `Bearer ${me.access}`)
+        .send({ identifier: me.identifier, verification_token: loginProof }),
+      'VERIFICATION_TOKEN_INVALID',
+    );
     expectError(await t.http().post('/api/auth/me/identifier').send({ identifier: address, verification_token: token }), 'AUTH_REQUIRED');
   });
 
@@ -139,7 +195,14 @@ describe(`self-service: sessions, username, account deletion (${backend.database
     const address = newEmail();
     const token = await changeToken(me.access, address);
     await signUp(t, address);
-    expectError(await t.http().post('/api/auth/me/identifier').set('Authorization', `Bearer ${me.access}`).send({ identifier: address, verification_token: token }), 'ACCOUNT_EXISTS');
+    expectError(
+      await t
+        .http()
+        .post('/api/auth/me/identifier')
+        .set('Authorization', `Bearer ${me.access}`)
+        .send({ identifier: address, verification_token: token }),
+      'ACCOUNT_EXISTS',
+    );
     expect((await t.http().get('/api/auth/me').set('Authorization', `Bearer ${me.access}`).expect(200)).body.email).toBe(me.identifier);
   });
 });

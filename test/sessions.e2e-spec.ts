@@ -58,7 +58,9 @@ describe(`sessions: refresh, rotation, logout (${backend.database} + ${backend.r
 
   it('keeps the session (user agent, address) with the hashed refresh token', async () => {
     const user = await signUp(t);
-    const rows = await t.app.get(DataSource).query('SELECT token_hash, user_agent, ip, family_id FROM refresh_tokens WHERE user_id = $1', [user.id]);
+    const rows = await t.app
+      .get(DataSource)
+      .query('SELECT token_hash, user_agent, ip, family_id FROM refresh_tokens WHERE user_id = $1', [user.id]);
     expect(rows).toHaveLength(1);
     expect(rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(user.refresh).not.toContain(rows[0].token_hash);

@@ -60,12 +60,33 @@ describe(`signing keys and the JWKS (${backend.database} + ${backend.redis})`, (
       'an unknown kid': sign(claims, stranger, { keyid: 'unknown-kid' }),
       'no kid': sign(claims, signer.key, {}),
       'HS256 with the public key (PEM) as secret': hs256({ alg: 'HS256', typ: 'JWT', kid: header.kid }, claims, publicPem),
-      'HS256 with the public key (JWK text) as secret': hs256({ alg: 'HS256', typ: 'JWT', kid: header.kid }, claims, JSON.stringify(published)),
+      'HS256 with the public key (JWK text) as secret': hs256(
+        { alg: 'HS256', typ: 'JWT', kid: header.kid },
+        claims,
+        JSON.stringify(published),
+      ),
       'RS256 named on an EC key': `${b64url({ alg: 'RS256', typ: 'JWT', kid: header.kid })}.${user.access.split('.').slice(1).join('.')}`,
       expired: sign({ ...rest, iat: now - 3600, exp: now - 60 }, signer.key, { keyid: signer.kid, issuer: iss, audience: aud, jwtid: jti }),
-      'not yet valid': sign({ ...rest, iat: now, exp: now + 600, nbf: now + 300 }, signer.key, { keyid: signer.kid, issuer: iss, audience: aud, jwtid: jti }),
-      'wrong issuer': sign({ ...rest }, signer.key, { keyid: signer.kid, expiresIn: 600, issuer: 'someone-else', audience: aud, jwtid: jti }),
-      'wrong audience': sign({ ...rest }, signer.key, { keyid: signer.kid, expiresIn: 600, issuer: iss, audience: 'another-app', jwtid: jti }),
+      'not yet valid': sign({ ...rest, iat: now, exp: now + 600, nbf: now + 300 }, signer.key, {
+        keyid: signer.kid,
+        issuer: iss,
+        audience: aud,
+        jwtid: jti,
+      }),
+      'wrong issuer': sign({ ...rest }, signer.key, {
+        keyid: signer.kid,
+        expiresIn: 600,
+        issuer: 'someone-else',
+        audience: aud,
+        jwtid: jti,
+      }),
+      'wrong audience': sign({ ...rest }, signer.key, {
+        keyid: signer.kid,
+        expiresIn: 600,
+        issuer: iss,
+        audience: 'another-app',
+        jwtid: jti,
+      }),
       'a refresh token as access token': user.refresh,
     };
     for (const [name, token] of Object.entries(hostile)) {
@@ -145,7 +166,11 @@ describe('other algorithms (embedded, fresh keys)', () => {
         expect({ name, status: res.status }).toEqual({ name, status: 401 });
       }
       await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.access}`).expect(200);
-      await t.http().get('/api/auth/me').set('Authorization', `Bearer ${hs256(header, claims, secret)}`).expect(200);
+      await t
+        .http()
+        .get('/api/auth/me')
+        .set('Authorization', `Bearer ${hs256(header, claims, secret)}`)
+        .expect(200);
     } finally {
       await t.close();
     }

@@ -25,7 +25,11 @@ async function startProvider(status: (hit: Hit, count: number) => number = () =>
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 const codeIn = (text: string) => /\b(\d{6})\b/.exec(text)?.[1];
@@ -36,7 +40,13 @@ describe(`SMS delivery (${backend.database} + ${backend.redis})`, () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   const start = async (env: Record<string, string>) => {
-    const t: TestApp = await startTestApp({ DELIVERY_CHANNEL: 'live', PRODUCT_NAME: 'Acme', DELIVERY_RETRY_BASE_MS: '100', DELIVERY_MAX_ATTEMPTS: '3', ...env });
+    const t: TestApp = await startTestApp({
+      DELIVERY_CHANNEL: 'live',
+      PRODUCT_NAME: 'Acme',
+      DELIVERY_RETRY_BASE_MS: '100',
+      DELIVERY_MAX_ATTEMPTS: '3',
+      ...env,
+    });
     cleanups.push(() => t.close());
     return t;
   };
@@ -44,7 +54,13 @@ describe(`SMS delivery (${backend.database} + ${backend.redis})`, () => {
   it("sends the code through Twilio's Messages API with basic auth and the form fields it expects; the code verifies", async () => {
     const twilio = await startProvider();
     cleanups.push(twilio.close);
-    const t = await start({ SMS_PROVIDER: 'twilio', TWILIO_API_URL: twilio.base, TWILIO_ACCOUNT_SID: 'AC0123456789', TWILIO_AUTH_TOKEN: 'twilio-token', TWILIO_FROM: '+15005550006' });
+    const t = await start({
+      SMS_PROVIDER: 'twilio',
+      TWILIO_API_URL: twilio.base,
+      TWILIO_ACCOUNT_SID: 'AC0123456789',
+      TWILIO_AUTH_TOKEN: 'twilio-token',
+      TWILIO_FROM: '+15005550006',
+    });
     const phone = newPhone();
     await t.http().post('/api/auth/otp/request').send({ identifier: phone, purpose: 'REGISTER' }).expect(200);
     await eventually(async () => twilio.hits.length === 1);
@@ -55,7 +71,11 @@ describe(`SMS delivery (${backend.database} + ${backend.redis})`, () => {
     const form = new URLSearchParams(hit.body);
     expect({ To: form.get('To'), From: form.get('From') }).toEqual({ To: phone, From: '+15005550006' });
     expect(form.get('Body')).toMatch(/^\d{6} is your Acme code\. It expires in 5 min\./);
-    await t.http().post('/api/auth/otp/verify').send({ identifier: phone, otp: codeIn(form.get('Body')!), purpose: 'REGISTER' }).expect(200);
+    await t
+      .http()
+      .post('/api/auth/otp/verify')
+      .send({ identifier: phone, otp: codeIn(form.get('Body')!), purpose: 'REGISTER' })
+      .expect(200);
   });
 
   it('retries when Twilio answers 503 or 429, and gives up at once on a 400', async () => {
@@ -66,24 +86,43 @@ describe(`SMS delivery (${backend.database} + ${backend.redis})`, () => {
       return attempts === 1 ? 503 : attempts === 2 ? 429 : 201;
     });
     cleanups.push(twilio.close);
-    const t = await start({ SMS_PROVIDER: 'twilio', TWILIO_API_URL: twilio.base, TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 'token', TWILIO_MESSAGING_SERVICE_SID: 'MG1' });
+    const t = await start({
+      SMS_PROVIDER: 'twilio',
+      TWILIO_API_URL: twilio.base,
+      TWILIO_ACCOUNT_SID: 'AC1',
+      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_MESSAGING_SERVICE_SID: 'MG1',
+    });
     const retried = newPhone().replace(/\d$/, '7');
     const refused = newPhone().replace(/\d$/, '0');
     await t.http().post('/api/auth/otp/request').send({ identifier: retried, purpose: 'REGISTER' }).expect(200);
     await t.http().post('/api/auth/otp/request').send({ identifier: refused, purpose: 'REGISTER' }).expect(200);
     await eventually(async () => (await t.http().get('/health/ready')).body.delivery?.delivered === 1);
     const sentTo = (to: string) => twilio.hits.filter((h) => new URLSearchParams(h.body).get('To') === to);
-    expect(sentTo(retried).map((h) => new URLSearchParams(h.body).get('Body'))).toEqual(Array(3).fill(new URLSearchParams(sentTo(retried)[0].body).get('Body')));
+    expect(sentTo(retried).map((h) => new URLSearchParams(h.body).get('Body'))).toEqual(
+      Array(3).fill(new URLSearchParams(sentTo(retried)[0].body).get('Body')),
+    );
     expect(new URLSearchParams(sentTo(retried)[0].body).get('MessagingServiceSid')).toBe('MG1');
     expect(sentTo(refused)).toHaveLength(1);
-    expect((await t.http().get('/health/ready')).body.delivery).toEqual({ status: 'ok', queued: 0, delivered: 1, deadLettered: 1, deadLetteredLast15m: 1 });
+    expect((await t.http().get('/health/ready')).body.delivery).toEqual({
+      status: 'ok',
+      queued: 0,
+      delivered: 1,
+      deadLettered: 1,
+      deadLetteredLast15m: 1,
+    });
   });
 
   it('posts to a generic SMS webhook, signed so the gateway can check it', async () => {
     const gateway = await startProvider(() => 202);
     cleanups.push(gateway.close);
     const secret = 'sms-webhook-secret-sms-webhook-secret-0123';
-    const t = await start({ SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: `${gateway.base}/sms`, SMS_WEBHOOK_SECRET: secret, MAIL_LOCALE: 'de' });
+    const t = await start({
+      SMS_PROVIDER: 'webhook',
+      SMS_WEBHOOK_URL: `${gateway.base}/sms`,
+      SMS_WEBHOOK_SECRET: secret,
+      MAIL_LOCALE: 'de',
+    });
     const phone = newPhone();
     await t.http().post('/api/auth/otp/request').send({ identifier: phone, purpose: 'LOGIN' }).expect(200);
     await eventually(async () => gateway.hits.length === 1);

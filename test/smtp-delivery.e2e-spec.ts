@@ -46,7 +46,11 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     expect(mail.html).toContain(`>${code}</p>`);
     expect(mail.text).toContain('The code expires in 5 minutes.');
     const verified = await t.http().post('/api/auth/otp/verify').send({ identifier, otp: code, purpose: 'REGISTER' }).expect(200);
-    await t.http().post('/api/auth/register').send({ identifier, username: newUsername(), verification_token: verified.body.verification_token }).expect(201);
+    await t
+      .http()
+      .post('/api/auth/register')
+      .send({ identifier, username: newUsername(), verification_token: verified.body.verification_token })
+      .expect(201);
   });
 
   it('mails a notice without a code when the request cannot lead anywhere, in the configured language', async () => {
@@ -78,7 +82,8 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     const id = /^<otp_([0-9a-f]{32})@otp-auth>$/.exec(mail.messageId ?? '')?.[1];
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     // The attack on an id made from the message: hash each of the 10^6 codes with what the relay saw.
-    const unkeyed = (candidate: string) => createHash('sha256').update(['code', 'REGISTER', identifier, candidate].join('\n')).digest('hex').slice(0, 32);
+    const unkeyed = (candidate: string) =>
+      createHash('sha256').update(['code', 'REGISTER', identifier, candidate].join('\n')).digest('hex').slice(0, 32);
     expect(unkeyed(code)).not.toBe(id);
     for (let n = 0; n < 1_000_000; n++) {
       if (unkeyed(String(n).padStart(6, '0')) === id) throw new Error(`the Message-ID gives the code ${n} away`);
@@ -99,7 +104,11 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     expect(smtp.attempts.get(mail.messageId!)).toBe(3); // two refusals, then accepted: one message id throughout
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(smtp.received).toHaveLength(1);
-    await t.http().post('/api/auth/otp/verify').send({ identifier, otp: codeIn(mail.text ?? ''), purpose: 'REGISTER' }).expect(200);
+    await t
+      .http()
+      .post('/api/auth/otp/verify')
+      .send({ identifier, otp: codeIn(mail.text ?? ''), purpose: 'REGISTER' })
+      .expect(200);
   });
 
   it('dead-letters a message the server keeps refusing, after the configured attempts, without sending another code', async () => {
@@ -117,7 +126,10 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
   });
 
   it('reports the queue degraded (still ready) once dead letters pass the threshold, and shows them to operators', async () => {
-    const { smtp, t } = await setUp(() => Promise.reject(temporaryFailure()), { DELIVERY_MAX_ATTEMPTS: '1', DELIVERY_DEGRADED_FAILURES: '2' });
+    const { smtp, t } = await setUp(() => Promise.reject(temporaryFailure()), {
+      DELIVERY_MAX_ATTEMPTS: '1',
+      DELIVERY_DEGRADED_FAILURES: '2',
+    });
     const [first, second] = [newEmail(), newEmail()];
     await t.http().post('/api/auth/otp/request').send({ identifier: first, purpose: 'REGISTER' }).expect(200);
     await eventually(async () => (await t.http().get('/health/ready')).body.delivery?.deadLettered === 1);
@@ -126,13 +138,22 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     await t.http().post('/api/auth/otp/request').send({ identifier: second, purpose: 'LOGIN' }).expect(200);
     await eventually(async () => (await t.http().get('/health/ready')).body.delivery?.deadLettered === 2);
     const ready = await t.http().get('/health/ready').expect(200);
-    expect(ready.body).toMatchObject({ status: 'degraded', checks: { database: 'up' }, delivery: { status: 'degraded', deadLetteredLast15m: 2, queued: 0 } });
+    expect(ready.body).toMatchObject({
+      status: 'degraded',
+      checks: { database: 'up' },
+      delivery: { status: 'degraded', deadLetteredLast15m: 2, queued: 0 },
+    });
 
     // The admin dashboard's numbers come from the same queue: newest dead letter first, masked, no code.
     const overview = await new DashboardService(t.app.get(DataSource), t.app.get(UsersService), t.app.get(DeliveryChannel)).overview();
     expect(overview.delivery?.stats).toMatchObject({ status: 'degraded', deadLettered: 2 });
     expect(overview.delivery?.deadLetters).toEqual([
-      expect.objectContaining({ purpose: 'LOGIN', to: `${second[0]}***${second.slice(second.indexOf('@'))}`, attempts: 1, reason: expect.stringContaining('451') }),
+      expect.objectContaining({
+        purpose: 'LOGIN',
+        to: `${second[0]}***${second.slice(second.indexOf('@'))}`,
+        attempts: 1,
+        reason: expect.stringContaining('451'),
+      }),
       expect.objectContaining({ purpose: 'REGISTER', to: `${first[0]}***${first.slice(first.indexOf('@'))}`, attempts: 1 }),
     ]);
     expect(JSON.stringify(overview)).not.toContain(first);

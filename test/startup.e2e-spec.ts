@@ -25,8 +25,12 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
     try {
       const lines = server.output().trim().split('\n');
       const ready = lines.findIndex((line) => line.includes('Ready (NODE_ENV=development)'));
-      expect(lines[ready]).toContain('API http://127.0.0.1:18701/api · Swagger UI http://127.0.0.1:18701/docs · admin panel http://127.0.0.1:18701/admin');
-      expect(lines[ready + 1]).toContain(backend.database === 'postgres' ? 'Using Postgres at 127.0.0.1:5432/' : 'Using the embedded database in ');
+      expect(lines[ready]).toContain(
+        'API http://127.0.0.1:18701/api · Swagger UI http://127.0.0.1:18701/docs · admin panel http://127.0.0.1:18701/admin',
+      );
+      expect(lines[ready + 1]).toContain(
+        backend.database === 'postgres' ? 'Using Postgres at 127.0.0.1:5432/' : 'Using the embedded database in ',
+      );
       expect(lines[ready + 1]).toContain(backend.redis === 'redis' ? 'Redis at 127.0.0.1:6379' : 'the in-process store');
       expect(server.output()).not.toMatch(/postgres:\/\/[^ ]*@/); // no credentials, ever
       // Routes are logged where they are served: the JWKS and health sit outside the /api prefix.
@@ -34,7 +38,8 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
       expect(server.output()).toContain('Mapped {/health, GET} route');
       expect(server.output()).not.toMatch(/\/api\/(\.well-known|health)/);
       // On the shared real database an admin may exist already (other suites make them).
-      if (backend.database === 'pglite') expect(server.output()).toContain('No admin yet: create one with `npx otp-auth create-admin <username> --email <email>`');
+      if (backend.database === 'pglite')
+        expect(server.output()).toContain('No admin yet: create one with `npx otp-auth create-admin <username> --email <email>`');
       expect(await (await fetch(`${server.base}/`)).json()).toEqual(expect.objectContaining({ docs: '/docs', health: '/health' }));
       const browser = await fetch(`${server.base}/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
       expect([browser.status, browser.headers.get('location')]).toEqual([302, '/docs']);
@@ -45,7 +50,11 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
 
   it('creates the first admin from ADMIN_BOOTSTRAP_* when there is none, once, and they can sign in', async () => {
     const tag = Math.random().toString(36).slice(2, 8);
-    const admin = { ADMIN_BOOTSTRAP_USERNAME: `boot_${tag}`, ADMIN_BOOTSTRAP_EMAIL: `boot.${tag}@example.com`, ADMIN_BOOTSTRAP_PASSWORD: `bootstrap-password-${tag}` };
+    const admin = {
+      ADMIN_BOOTSTRAP_USERNAME: `boot_${tag}`,
+      ADMIN_BOOTSTRAP_EMAIL: `boot.${tag}@example.com`,
+      ADMIN_BOOTSTRAP_PASSWORD: `bootstrap-password-${tag}`,
+    };
     // Its own database on the embedded default, so "no admin yet" holds; on Postgres other suites'
     // admins may exist, and then nothing is created.
     const env = { ...backends, DATA_DIR: scratch('otp-boot-'), LOG_LEVEL: 'log', ...admin };
@@ -69,10 +78,22 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
   });
 
   it('refuses half a bootstrap admin, or a short password, in one line before anything starts', async () => {
-    const half = await runServerToExit({ ...backends, DATA_DIR: scratch('otp-boot-'), PORT: String(await freePort()), ADMIN_BOOTSTRAP_USERNAME: 'someone' });
+    const half = await runServerToExit({
+      ...backends,
+      DATA_DIR: scratch('otp-boot-'),
+      PORT: String(await freePort()),
+      ADMIN_BOOTSTRAP_USERNAME: 'someone',
+    });
     expect(half.code).toBe(1);
     expect(half.stderr).toContain('ADMIN_BOOTSTRAP_USERNAME, ADMIN_BOOTSTRAP_EMAIL, ADMIN_BOOTSTRAP_PASSWORD: set all three, or none');
-    const short = await runServerToExit({ ...backends, DATA_DIR: scratch('otp-boot-'), PORT: String(await freePort()), ADMIN_BOOTSTRAP_USERNAME: 'someone', ADMIN_BOOTSTRAP_EMAIL: 'a@example.com', ADMIN_BOOTSTRAP_PASSWORD: 'short' });
+    const short = await runServerToExit({
+      ...backends,
+      DATA_DIR: scratch('otp-boot-'),
+      PORT: String(await freePort()),
+      ADMIN_BOOTSTRAP_USERNAME: 'someone',
+      ADMIN_BOOTSTRAP_EMAIL: 'a@example.com',
+      ADMIN_BOOTSTRAP_PASSWORD: 'short',
+    });
     expect(short.stderr).toContain('ADMIN_BOOTSTRAP_PASSWORD: at least ADMIN_PASSWORD_MIN_LENGTH (12) characters');
   });
 
@@ -82,11 +103,20 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
     try {
       const same = await runCli(['users', 'list', '--limit', '1'], { ...backends, DATA_DIR: dataDir });
       expect(same.code).toBe(0);
-      expect(same.stderr).toMatch(backend.database === 'postgres' ? /^Using Postgres at 127\.0\.0\.1:5432\/\S+ and / : /^Using the embedded database in /);
+      expect(same.stderr).toMatch(
+        backend.database === 'postgres' ? /^Using Postgres at 127\.0\.0\.1:5432\/\S+ and / : /^Using the embedded database in /,
+      );
       // The same DATA_DIR, but another database: refused before anything is opened.
-      const other = await runCli(['users', 'list'], { ...backends, DATA_DIR: dataDir, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/elsewhere' });
+      const other = await runCli(['users', 'list'], {
+        ...backends,
+        DATA_DIR: dataDir,
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/elsewhere',
+      });
       expect(other.code).toBe(1);
-      const [, serverBackends, cliBackends] = /^A server \(pid (?:\d+)\) is running on (.+); this command would use (.+)\. Run it with the server's DATABASE_URL and REDIS_URL, or stop the server\.$/.exec(other.stderr.trim()) ?? [];
+      const [, serverBackends, cliBackends] =
+        /^A server \(pid (?:\d+)\) is running on (.+); this command would use (.+)\. Run it with the server's DATABASE_URL and REDIS_URL, or stop the server\.$/.exec(
+          other.stderr.trim(),
+        ) ?? [];
       expect(other.stderr).toContain(`(pid ${server.pid})`);
       expect(serverBackends).toMatch(backend.database === 'postgres' ? /^Postgres at 127\.0\.0\.1:5432\// : /^the embedded database in /);
       expect(cliBackends).toMatch(/^Postgres at 127\.0\.0\.1:1\/elsewhere and /);
@@ -99,8 +129,11 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
   it('runs the built CLI through npx otp-auth’s script with only the command’s answer on stdout', async () => {
     const dataDir = scratch('otp-npx-');
     const username = `adm_${Math.random().toString(36).slice(2, 8)}`;
-    for (const args of [['migrate'], ['create-admin', username, '--email', `${username}@example.com`]]) expect((await runCli(args, { ...backends, DATA_DIR: dataDir })).code).toBe(0);
-    const child = spawn(process.execPath, [new URL('../scripts/otp-auth.mjs', import.meta.url).pathname, 'admin-token', username], { env: cleanEnv({ ...backends, DATA_DIR: dataDir }) });
+    for (const args of [['migrate'], ['create-admin', username, '--email', `${username}@example.com`]])
+      expect((await runCli(args, { ...backends, DATA_DIR: dataDir })).code).toBe(0);
+    const child = spawn(process.execPath, [new URL('../scripts/otp-auth.mjs', import.meta.url).pathname, 'admin-token', username], {
+      env: cleanEnv({ ...backends, DATA_DIR: dataDir }),
+    });
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     const code = await new Promise((resolve) => child.on('close', resolve));
@@ -113,7 +146,11 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
     writeFileSync(join(cwd, '.env'), 'OTP_TTL_SECONDS=123\nOTP_RESEND_COOLDOWN_SECONDS=45\n');
     const server = await startServer({ ...backends, DATA_DIR: join(cwd, 'data'), OTP_TTL_SECONDS: '77' }, 18703, { cwd });
     try {
-      const res = await fetch(`${server.base}/api/auth/otp/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier: newEmail(), purpose: 'REGISTER' }) });
+      const res = await fetch(`${server.base}/api/auth/otp/request`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ identifier: newEmail(), purpose: 'REGISTER' }),
+      });
       expect(await res.json()).toEqual(expect.objectContaining({ expires_in: 77, resend_after: 45 }));
     } finally {
       await server.stop();
@@ -128,7 +165,9 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
     try {
       const run = await runServerToExit({ ...backends, DATA_DIR: dataDir, PORT: String(port) });
       expect(run.code).toBe(1);
-      expect(run.stderr.trim()).toBe(`Port ${port} on 127.0.0.1 is already in use (another server?): stop it, or start this one with another PORT.`);
+      expect(run.stderr.trim()).toBe(
+        `Port ${port} on 127.0.0.1 is already in use (another server?): stop it, or start this one with another PORT.`,
+      );
       expect(run.stdout).not.toMatch(/EADDRINUSE|\n\s+at /);
       expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
     } finally {

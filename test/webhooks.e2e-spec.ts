@@ -41,7 +41,13 @@ describe(`event webhooks (${backend.database} + ${backend.redis})`, () => {
   const cli = { userId: null, via: 'cli' as const };
   const cleanups: (() => Promise<unknown>)[] = [];
   beforeAll(async () => {
-    t = await startTestApp({ WEBHOOK_POLL_MS: '100', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '20000', OTP_RESEND_COOLDOWN_SECONDS: '0' });
+    t = await startTestApp({
+      WEBHOOK_POLL_MS: '100',
+      WEBHOOK_RETRY_BASE_MS: '100',
+      WEBHOOK_MAX_ATTEMPTS: '3',
+      WEBHOOK_TIMEOUT_MS: '20000',
+      OTP_RESEND_COOLDOWN_SECONDS: '0',
+    });
     webhooks = t.app.get(WebhooksService);
   });
   afterEach(async () => {
@@ -79,15 +85,25 @@ describe(`event webhooks (${backend.database} + ${backend.redis})`, () => {
       expect(event.body).not.toMatch(/"(otp|code|token|hash|password)[a-z_]*"/i);
     }
     const created = parsed(events.find((r) => parsed(r).type === 'user.created')!);
-    expect(created).toEqual({ type: 'user.created', timestamp: expect.any(String), data: { user_id: user.id, username: user.username, email: user.identifier, phone: null } });
-    expect(parsed(events.find((r) => parsed(r).type === 'session.revoked')!).data).toEqual({ user_id: user.id, session: expect.any(String), reason: 'logout' });
+    expect(created).toEqual({
+      type: 'user.created',
+      timestamp: expect.any(String),
+      data: { user_id: user.id, username: user.username, email: user.identifier, phone: null },
+    });
+    expect(parsed(events.find((r) => parsed(r).type === 'session.revoked')!).data).toEqual({
+      user_id: user.id,
+      session: expect.any(String),
+      reason: 'logout',
+    });
   });
 
   it('retries a failing receiver with the same webhook-id until it answers 2xx', async () => {
     const receiver = await startReceiver((_delivery, seen) => (seen <= 2 ? 500 : 200));
     await endpointFor(receiver, ['user.created']);
     const user = await signUp(t);
-    await eventually(async () => receiver.received.some((r) => parsed(r).data.user_id === user.id && receiver.received.filter((x) => x.id === r.id).length === 3));
+    await eventually(async () =>
+      receiver.received.some((r) => parsed(r).data.user_id === user.id && receiver.received.filter((x) => x.id === r.id).length === 3),
+    );
     const attempts = receiver.received.filter((r) => parsed(r).data.user_id === user.id);
     expect(attempts).toHaveLength(3);
     expect(new Set(attempts.map((r) => r.id)).size).toBe(1);
@@ -149,7 +165,9 @@ describe('webhook endpoints from WEBHOOK_ENDPOINTS (embedded, fresh database)', 
       await eventually(async () => receiver.received.length > 0);
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(receiver.received.map((r) => JSON.parse(r.body).type)).toEqual(['user.created']);
-      expect(() => new Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>)).not.toThrow();
+      expect(() =>
+        new Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>),
+      ).not.toThrow();
     } finally {
       await t.close();
       await receiver.close();
@@ -157,6 +175,8 @@ describe('webhook endpoints from WEBHOOK_ENDPOINTS (embedded, fresh database)', 
   });
 
   it('refuses a malformed WEBHOOK_ENDPOINTS at start-up', async () => {
-    await expect(startTestApp({ DATABASE_URL: '', REDIS_URL: '', WEBHOOK_ENDPOINTS: '[{"url":"https://example.com","secret":"not-whsec"}]' })).rejects.toThrow(/WEBHOOK_ENDPOINTS: must be a JSON array/);
+    await expect(
+      startTestApp({ DATABASE_URL: '', REDIS_URL: '', WEBHOOK_ENDPOINTS: '[{"url":"https://example.com","secret":"not-whsec"}]' }),
+    ).rejects.toThrow(/WEBHOOK_ENDPOINTS: must be a JSON array/);
   });
 });

@@ -9,7 +9,12 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 // The CLI against the same Postgres and Redis as a running API (here, the in-process test app).
 describe('management CLI on real Postgres and Redis', () => {
   let t: TestApp;
-  const env = () => ({ DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL, JWT_SECRET: t.config.jwt.secret, OTP_SECRET: t.config.otp.secret });
+  const env = () => ({
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    JWT_SECRET: t.config.jwt.secret,
+    OTP_SECRET: t.config.otp.secret,
+  });
   const cli = (args: string[], input?: string) => runCli(args, env(), input);
   beforeAll(async () => (t = await startTestApp({ OTP_RESEND_COOLDOWN_SECONDS: '0' })));
   afterAll(() => t.close());
@@ -18,7 +23,10 @@ describe('management CLI on real Postgres and Redis', () => {
     const user = await signUp(t);
     const res = await cli(['set-password', user.username, '--password', 'correct-horse-battery', '--admin']);
     expect(res).toEqual(expect.objectContaining({ code: 0, stdout: expect.stringContaining('role: admin') }));
-    const stored = await t.app.get(DataSource).getRepository(User).findOne({ where: { id: user.id }, select: ['id', 'role', 'passwordHash'] });
+    const stored = await t.app
+      .get(DataSource)
+      .getRepository(User)
+      .findOne({ where: { id: user.id }, select: ['id', 'role', 'passwordHash'] });
     expect(stored).toEqual(expect.objectContaining({ role: 'admin', passwordHash: expect.stringMatching(/^\$argon2id\$/) }));
     const audit = await t.app.get(DataSource).getRepository(AuditEvent).findOneBy({ targetId: user.id, type: 'admin.password_set' });
     expect(audit?.details).toEqual({ via: 'cli', grantAdmin: true });
@@ -72,7 +80,9 @@ describe('management CLI on real Postgres and Redis', () => {
 
   it('creates an admin once and refuses weak passwords and unknown users', async () => {
     const name = newUsername();
-    expect((await cli(['create-admin', name, '--email', newEmail(), '--password', 'a-fine-long-password'])).stdout).toContain(`Created admin ${name}`);
+    expect((await cli(['create-admin', name, '--email', newEmail(), '--password', 'a-fine-long-password'])).stdout).toContain(
+      `Created admin ${name}`,
+    );
     expect((await cli(['create-admin', name, '--email', newEmail()])).stdout).toContain('already exists');
     expect((await cli(['set-password', name, '--password', 'short'])).stderr).toContain('PASSWORD_TOO_WEAK');
     expect((await cli(['users', 'unblock', 'no_such_user'])).stderr).toContain('USER_NOT_FOUND');

@@ -54,7 +54,12 @@ describe('the delivery queue in Redis, with workers of their own', () => {
   }
 
   const requestCode = (base: string, identifier: string, signal?: AbortSignal) =>
-    fetch(`${base}/api/auth/otp/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier, purpose: 'REGISTER' }), signal });
+    fetch(`${base}/api/auth/otp/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier, purpose: 'REGISTER' }),
+      signal,
+    });
   const readiness = async (base: string) => (await (await fetch(`${base}/health/ready`)).json()) as { delivery?: Record<string, unknown> };
 
   it('keeps queued codes (sealed) across an API restart, and two worker processes send each exactly once', async () => {
@@ -74,7 +79,11 @@ describe('the delivery queue in Redis, with workers of their own', () => {
     expect(jobKeys).toHaveLength(12);
     const stored = await redis.hGetAll(jobKeys[0]);
     const data = JSON.parse(stored.data);
-    expect(data).toEqual({ sealed: expect.stringMatching(/^v1\./), purpose: 'REGISTER', to: expect.stringMatching(/^u\*\*\*@example\.com$/) });
+    expect(data).toEqual({
+      sealed: expect.stringMatching(/^v1\./),
+      purpose: 'REGISTER',
+      to: expect.stringMatching(/^u\*\*\*@example\.com$/),
+    });
     for (const identifier of identifiers) expect(JSON.stringify(stored)).not.toContain(identifier);
 
     await server.stop();

@@ -38,17 +38,28 @@ describe('real Postgres and Redis behind a proxy that is cut and restored', () =
     const identifier = newEmail();
     await t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'REGISTER' }).expect(200);
     const otp = await t.lastCode('REGISTER', identifier);
-    const { verification_token } = (await t.http().post('/api/auth/otp/verify').send({ identifier, otp, purpose: 'REGISTER' }).expect(200)).body;
+    const { verification_token } = (await t.http().post('/api/auth/otp/verify').send({ identifier, otp, purpose: 'REGISTER' }).expect(200))
+      .body;
 
     await pgProxy.cut();
     expectError(await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.access}`), 'DATABASE_UNAVAILABLE');
-    expectError(await t.http().post('/api/auth/register').send({ identifier, username: `u_${Date.now()}`, verification_token }), 'DATABASE_UNAVAILABLE');
+    expectError(
+      await t
+        .http()
+        .post('/api/auth/register')
+        .send({ identifier, username: `u_${Date.now()}`, verification_token }),
+      'DATABASE_UNAVAILABLE',
+    );
     expect((await t.http().get('/health/ready').expect(503)).body.checks.database).toBe('down');
 
     await pgProxy.restore();
     await eventually(async () => (await t.http().get('/health/ready')).status === 200);
     await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.access}`).expect(200);
     // The failed register gave its token back: the same token still creates the account.
-    await t.http().post('/api/auth/register').send({ identifier, username: `u_${Date.now()}`, verification_token }).expect(201);
+    await t
+      .http()
+      .post('/api/auth/register')
+      .send({ identifier, username: `u_${Date.now()}`, verification_token })
+      .expect(201);
   });
 });

@@ -9,7 +9,11 @@ import { eventually } from '../support/tcp-proxy.js';
 // Runs only when DATABASE_URL and REDIS_URL name real servers (see jest.config.mjs): HTTP_WORKERS=2,
 // the built server as node:cluster workers under a supervisor.
 const statusOnNewConnection = (url: string) =>
-  new Promise<number | undefined>((resolve, reject) => get(url, { agent: false, timeout: 2000 }, (res) => resolve(res.resume().statusCode)).on('error', reject).on('timeout', () => reject(new Error(`${url}: no answer in 2 s`))));
+  new Promise<number | undefined>((resolve, reject) =>
+    get(url, { agent: false, timeout: 2000 }, (res) => resolve(res.resume().statusCode))
+      .on('error', reject)
+      .on('timeout', () => reject(new Error(`${url}: no answer in 2 s`))),
+  );
 
 describe('several API workers on one port (HTTP_WORKERS)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'otp-workers-'));
@@ -20,13 +24,23 @@ describe('several API workers on one port (HTTP_WORKERS)', () => {
       .split('\n')
       .map((line) => Number(line.trim()))
       .filter(Boolean);
-  const scrape = async () => (await fetch('http://127.0.0.1:18692/metrics', { headers: { authorization: `Bearer ${metricsToken}` } })).text();
+  const scrape = async () =>
+    (await fetch('http://127.0.0.1:18692/metrics', { headers: { authorization: `Bearer ${metricsToken}` } })).text();
   const unauthorizedMe = (text: string) =>
     Number(/http_request_duration_seconds_count\{method="GET",route="\/api\/auth\/me",status_code="401"\} (\d+)/.exec(text)?.[1] ?? 0);
 
   beforeAll(async () => {
     server = await startServer(
-      { DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL, HTTP_WORKERS: '2', METRICS_PORT: '18692', METRICS_TOKEN: metricsToken, LOG_LEVEL: 'log', LOG_FORMAT: 'json' },
+      {
+        DATA_DIR: dataDir,
+        DATABASE_URL: process.env.DATABASE_URL,
+        REDIS_URL: process.env.REDIS_URL,
+        HTTP_WORKERS: '2',
+        METRICS_PORT: '18692',
+        METRICS_TOKEN: metricsToken,
+        LOG_LEVEL: 'log',
+        LOG_FORMAT: 'json',
+      },
       18691,
     );
     await eventually(async () => workerPids().length === 2 && (await fetch(`${server.base}/health/ready`)).ok);

@@ -40,7 +40,11 @@ describe('Postgres through PgBouncer (transaction pooling)', () => {
     await admin.query(`CREATE DATABASE ${name}`);
     const direct = new URL(process.env.DATABASE_URL!);
     direct.pathname = `/${name}`;
-    const env = { DATABASE_URL: bouncer.url(direct.toString()), REDIS_URL: process.env.REDIS_URL, DATA_DIR: mkdtempSync(join(tmpdir(), 'otp-bouncer-')) };
+    const env = {
+      DATABASE_URL: bouncer.url(direct.toString()),
+      REDIS_URL: process.env.REDIS_URL,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'otp-bouncer-')),
+    };
     let servers: RunningServer[] = [];
     try {
       for (let start = 0; start < 2; start++) {

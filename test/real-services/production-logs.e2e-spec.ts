@@ -71,10 +71,22 @@ describe('logs in production', () => {
     };
 
     const registerCode = await codeFor('REGISTER');
-    expect((await call('POST', '/api/auth/otp/verify', { identifier, otp: registerCode === '000000' ? '000001' : '000000', purpose: 'REGISTER' })).status).toBe(400);
+    expect(
+      (
+        await call('POST', '/api/auth/otp/verify', {
+          identifier,
+          otp: registerCode === '000000' ? '000001' : '000000',
+          purpose: 'REGISTER',
+        })
+      ).status,
+    ).toBe(400);
     const verified = await call('POST', '/api/auth/otp/verify', { identifier, otp: registerCode, purpose: 'REGISTER' });
     const username = newUsername();
-    const registered = await call('POST', '/api/auth/register', { identifier, username, verification_token: verified.body.verification_token });
+    const registered = await call('POST', '/api/auth/register', {
+      identifier,
+      username,
+      verification_token: verified.body.verification_token,
+    });
     expect(registered.status).toBe(201);
     const loginCode = await codeFor('LOGIN');
     const loginVerified = await call('POST', '/api/auth/otp/verify', { identifier, otp: loginCode, purpose: 'LOGIN' });
@@ -88,7 +100,14 @@ describe('logs in production', () => {
     expect((await call('POST', '/api/auth/otp/request', { identifier: newEmail(), purpose: 'LOGIN' })).status).toBe(200);
     expect((await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${settings.METRICS_TOKEN}` } })).status).toBe(200);
     seen.push(registerCode, loginCode, verified.body.verification_token, loginVerified.body.verification_token);
-    seen.push(registered.body.access, registered.body.refresh, login.body.access, login.body.refresh, refreshed.body.access, refreshed.body.refresh);
+    seen.push(
+      registered.body.access,
+      registered.body.refresh,
+      login.body.access,
+      login.body.refresh,
+      refreshed.body.access,
+      refreshed.body.refresh,
+    );
 
     // The operator's side: an admin with a password, a token for Swagger, and a panel sign-in.
     const adminPassword = secret('admin-password');
@@ -112,7 +131,10 @@ describe('logs in production', () => {
     seen.push(adminPassword, adminToken);
     // The panel's own components (the dashboard) are served from the build-time bundle.
     const bundle = await fetch(`${server.base}/admin/frontend/assets/components.bundle.js`);
-    expect({ status: bundle.status, type: bundle.headers.get('content-type') }).toEqual({ status: 200, type: expect.stringContaining('javascript') });
+    expect({ status: bundle.status, type: bundle.headers.get('content-type') }).toEqual({
+      status: 200,
+      type: expect.stringContaining('javascript'),
+    });
     expect(await bundle.text()).toContain('Dashboard');
 
     await eventually(async () => server.output().includes('"route":"/api/auth/me","status":401'));
@@ -126,8 +148,17 @@ describe('logs in production', () => {
     // And not a JWT of any kind, whole or in part.
     expect(captured).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
     // A delivery's line says neither whether the message held a code nor a notice: that would enumerate accounts.
-    await eventually(async () => server.output().split('\n').filter((line) => line.includes(': delivered (attempt')).length >= 3);
-    const deliveries = server.output().split('\n').filter((line) => line.includes(': delivered (attempt'));
+    await eventually(
+      async () =>
+        server
+          .output()
+          .split('\n')
+          .filter((line) => line.includes(': delivered (attempt')).length >= 3,
+    );
+    const deliveries = server
+      .output()
+      .split('\n')
+      .filter((line) => line.includes(': delivered (attempt'));
     for (const line of deliveries) expect(line).toMatch(/otp_[0-9a-f]{32} to \S+ via smtp: delivered/);
     expect(deliveries.join('\n')).not.toMatch(/no-account|account-exists|\bcode\b|notice/);
   });

@@ -38,7 +38,11 @@ describe('per-IP limits while Redis is away', () => {
   // Its own client address, so no other suite's requests share its counters.
   const client = `2001:db8:${randomInt(1, 0xffff).toString(16)}:${randomInt(1, 0xffff).toString(16)}::1`;
   const post = async (path: string, body: object) => {
-    const res = await fetch(server.base + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body: JSON.stringify(body) });
+    const res = await fetch(server.base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 

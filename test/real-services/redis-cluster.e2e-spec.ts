@@ -73,14 +73,22 @@ describe('on a Redis Cluster', () => {
 
   it('queues codes in BullMQ on the cluster and delivers them', async () => {
     const smtp = await startSmtpServer();
-    const t = await onCluster({ DELIVERY_CHANNEL: 'live', SMTP_URL: smtp.url, DELIVERY_QUEUE_PREFIX: `{cluster-${randomBytes(3).toString('hex')}}` });
+    const t = await onCluster({
+      DELIVERY_CHANNEL: 'live',
+      SMTP_URL: smtp.url,
+      DELIVERY_QUEUE_PREFIX: `{cluster-${randomBytes(3).toString('hex')}}`,
+    });
     try {
       const identifier = newEmail();
       await t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'REGISTER' }).expect(200);
       await eventually(async () => smtp.received.length === 1);
       const otp = codeIn(smtp.received[0].text ?? '')!;
       const verified = await t.http().post('/api/auth/otp/verify').send({ identifier, otp, purpose: 'REGISTER' }).expect(200);
-      await t.http().post('/api/auth/register').send({ identifier, username: newUsername(), verification_token: verified.body.verification_token }).expect(201);
+      await t
+        .http()
+        .post('/api/auth/register')
+        .send({ identifier, username: newUsername(), verification_token: verified.body.verification_token })
+        .expect(201);
     } finally {
       await t.close();
       await smtp.close();
@@ -88,12 +96,20 @@ describe('on a Redis Cluster', () => {
   });
 
   it('keeps per-IP limits and admin sessions in the cluster (the built server)', async () => {
-    const fixture = await startAdminFixture(18681, { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.nodes, RATE_LIMIT_OTP_REQUESTS_PER_IP: '3', TRUST_PROXY: 'true' });
+    const fixture = await startAdminFixture(18681, {
+      REDIS_URL: '',
+      REDIS_CLUSTER_NODES: cluster.nodes,
+      RATE_LIMIT_OTP_REQUESTS_PER_IP: '3',
+      TRUST_PROXY: 'true',
+    });
     try {
       const { cookie } = await adminSignIn(fixture.base, fixture.admin.username, fixture.admin.password);
       expect(cookie).toBeDefined();
       // The session the sign-in stored in the cluster lets the next request in.
-      const users = await fetch(`${fixture.base}/admin/api/resources/User/actions/list`, { headers: { cookie: cookie! }, redirect: 'manual' });
+      const users = await fetch(`${fixture.base}/admin/api/resources/User/actions/list`, {
+        headers: { cookie: cookie! },
+        redirect: 'manual',
+      });
       expect(users.status).toBe(200);
       const statuses: number[] = [];
       // Its own client address: the in-process apps of this file count their requests from 127.0.0.1 in the same cluster.
@@ -195,7 +211,10 @@ describe('on a Redis Cluster', () => {
         expect(calls.filter((call) => call.status >= 500 && call.status !== 503)).toEqual([]);
         for (const call of failures.filter((call) => call.status === 503)) expect(call.code).toBe('REDIS_UNAVAILABLE');
         for (const call of failures.filter((call) => call.status !== 503)) {
-          expect({ status: call.status, code: call.code }).toEqual({ status: 400, code: expect.stringMatching(/^(OTP_EXPIRED|VERIFICATION_TOKEN_INVALID)$/) });
+          expect({ status: call.status, code: call.code }).toEqual({
+            status: 400,
+            code: expect.stringMatching(/^(OTP_EXPIRED|VERIFICATION_TOKEN_INVALID)$/),
+          });
           // Only what was written before the kill can have been lost.
           expect(call.startedAt).toBeLessThan(lastFailureEnd);
         }

@@ -15,7 +15,12 @@ describe('a start against a Postgres it cannot use', () => {
   };
 
   it('names a database that does not exist, and the command that creates it, in one line', async () => {
-    const run = await runServerToExit({ DATA_DIR: dataDir, PORT: String(await freePort()), REDIS_URL: process.env.REDIS_URL, DATABASE_URL: withDatabase((url) => (url.pathname = '/no_such_database_here')) });
+    const run = await runServerToExit({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      REDIS_URL: process.env.REDIS_URL,
+      DATABASE_URL: withDatabase((url) => (url.pathname = '/no_such_database_here')),
+    });
     expect(run.code).toBe(1);
     const { hostname, port } = new URL(process.env.DATABASE_URL!);
     expect(run.stderr.trim()).toBe(
@@ -26,7 +31,12 @@ describe('a start against a Postgres it cannot use', () => {
 
   it('names a Postgres that does not answer in one line', async () => {
     const closed = await freePort();
-    const run = await runServerToExit({ DATA_DIR: dataDir, PORT: String(await freePort()), REDIS_URL: process.env.REDIS_URL, DATABASE_URL: withDatabase((url) => (url.port = String(closed))) });
+    const run = await runServerToExit({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      REDIS_URL: process.env.REDIS_URL,
+      DATABASE_URL: withDatabase((url) => (url.port = String(closed))),
+    });
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(`Postgres at 127.0.0.1:${closed} does not answer (ECONNREFUSED): start it, or fix DATABASE_URL.`);
   });

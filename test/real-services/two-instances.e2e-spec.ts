@@ -39,12 +39,28 @@ describe('two instances sharing Postgres and Redis', () => {
     const tag = randomBytes(4).toString('hex');
     const identifier = `two.${tag}@example.com`;
     expect((await post(a.base, '/api/auth/otp/request', { identifier, purpose: 'REGISTER' })).status).toBe(200);
-    const registerToken = await post(b.base, '/api/auth/otp/verify', { identifier, otp: await devCode(a.base, identifier, 'REGISTER'), purpose: 'REGISTER' });
+    const registerToken = await post(b.base, '/api/auth/otp/verify', {
+      identifier,
+      otp: await devCode(a.base, identifier, 'REGISTER'),
+      purpose: 'REGISTER',
+    });
     expect(registerToken.status).toBe(200);
-    expect((await post(a.base, '/api/auth/register', { identifier, username: `two_${tag}`, verification_token: registerToken.body.verification_token })).status).toBe(201);
+    expect(
+      (
+        await post(a.base, '/api/auth/register', {
+          identifier,
+          username: `two_${tag}`,
+          verification_token: registerToken.body.verification_token,
+        })
+      ).status,
+    ).toBe(201);
 
     expect((await post(b.base, '/api/auth/otp/request', { identifier, purpose: 'LOGIN' })).status).toBe(200);
-    const loginToken = await post(a.base, '/api/auth/otp/verify', { identifier, otp: await devCode(b.base, identifier, 'LOGIN'), purpose: 'LOGIN' });
+    const loginToken = await post(a.base, '/api/auth/otp/verify', {
+      identifier,
+      otp: await devCode(b.base, identifier, 'LOGIN'),
+      purpose: 'LOGIN',
+    });
     const login = await post(a.base, '/api/auth/login', { identifier, verification_token: loginToken.body.verification_token });
     expect(login.status).toBe(200);
 
@@ -65,7 +81,11 @@ describe('two instances sharing Postgres and Redis', () => {
       expect((await post(c.base, '/api/auth/otp/request', { identifier, purpose: 'REGISTER' })).status).toBe(200);
       const again = await post(d.base, '/api/auth/otp/request', { identifier, purpose: 'REGISTER' });
       expect({ status: again.status, code: again.body.code }).toEqual({ status: 429, code: 'OTP_COOLDOWN' });
-      const verified = await post(d.base, '/api/auth/otp/verify', { identifier, otp: await devCode(c.base, identifier, 'REGISTER'), purpose: 'REGISTER' });
+      const verified = await post(d.base, '/api/auth/otp/verify', {
+        identifier,
+        otp: await devCode(c.base, identifier, 'REGISTER'),
+        purpose: 'REGISTER',
+      });
       const token = verified.body.verification_token;
       const [first, second] = await Promise.all([
         post(c.base, '/api/auth/register', { identifier, username: `c_${randomBytes(3).toString('hex')}`, verification_token: token }),
@@ -84,7 +104,10 @@ describe('two instances sharing Postgres and Redis', () => {
     const { cookie } = await adminSignIn(a.base, name, 'two-instance-admin-pw');
     expect(cookie).toBeDefined();
     for (const base of [a.base, b.base]) {
-      const res = await fetch(`${base}/admin/api/resources/User/actions/list?filters.username=${name}`, { headers: { cookie: cookie! }, redirect: 'manual' });
+      const res = await fetch(`${base}/admin/api/resources/User/actions/list?filters.username=${name}`, {
+        headers: { cookie: cookie! },
+        redirect: 'manual',
+      });
       expect({ base, status: res.status }).toEqual({ base, status: 200 });
     }
   });

@@ -75,7 +75,11 @@ export async function signUpThroughHttp(base: string, identifier: string, userna
 }
 
 /** Signs in to /admin; returns the session cookie, or undefined when refused (and the page). */
-export async function adminSignIn(base: string, login: string, password: string): Promise<{ cookie?: string; status: number; page: string }> {
+export async function adminSignIn(
+  base: string,
+  login: string,
+  password: string,
+): Promise<{ cookie?: string; status: number; page: string }> {
   const form = new FormData();
   form.set('email', login);
   form.set('password', password);

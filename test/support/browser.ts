@@ -12,7 +12,15 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: await chromiumPath(),
     headless: true,
     // Without the background-networking flags Chromium keeps trying hosts a closed network refuses.
-    args: ['--no-sandbox', '--no-zygote', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--no-zygote',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 

@@ -64,9 +64,18 @@ export interface RunningServer {
  * that fails to start is killed and its last stderr lines are in the error, so nothing lingers to
  * keep jest from exiting.
  */
-export async function startServer(env: Record<string, string | undefined>, port: number, options: { cwd?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string | undefined>,
+  port: number,
+  options: { cwd?: string } = {},
+): Promise<RunningServer> {
   // Every spawned server is reached from 127.0.0.1: per-IP limits stay out of the way unless a test sets them.
-  const generous = { RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000', RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000', RATE_LIMIT_SIGN_INS_PER_IP: '100000', RATE_LIMIT_ADMIN_REQUESTS_PER_IP: '100000' };
+  const generous = {
+    RATE_LIMIT_OTP_REQUESTS_PER_IP: '100000',
+    RATE_LIMIT_OTP_VERIFIES_PER_IP: '100000',
+    RATE_LIMIT_SIGN_INS_PER_IP: '100000',
+    RATE_LIMIT_ADMIN_REQUESTS_PER_IP: '100000',
+  };
   const child = spawn(process.execPath, [apiMain], {
     env: cleanEnv({ ...generous, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }),
     cwd: options.cwd,
@@ -76,7 +85,9 @@ export async function startServer(env: Record<string, string | undefined>, port:
   let output = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
@@ -84,7 +95,12 @@ export async function startServer(env: Record<string, string | undefined>, port:
   const signal = (name: NodeJS.Signals) => void child.kill(name);
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
-  while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline || child.exitCode !== null) {
       const exitCode = child.exitCode;
       child.kill('SIGKILL');

@@ -5,7 +5,13 @@ import { ErrorCodes, type ErrorCode } from '#common';
 export function expectError(res: Response, code: ErrorCode): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status: ErrorCodes[code],
-    body: { statusCode: ErrorCodes[code], error: expect.any(String), message: expect.any(String), code, ...(res.body.details ? { details: expect.any(Array) } : {}) },
+    body: {
+      statusCode: ErrorCodes[code],
+      error: expect.any(String),
+      message: expect.any(String),
+      code,
+      ...(res.body.details ? { details: expect.any(Array) } : {}),
+    },
   });
   expect(JSON.stringify(res.body)).not.toMatch(/\bat \S+ \(|QueryFailedError|SELECT |INSERT /);
 }

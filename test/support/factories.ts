@@ -41,8 +41,14 @@ export async function logIn(t: TestApp, identifier: string): Promise<{ access: s
 }
 
 /** A user written straight to the database, for tests about what happens to an existing account. */
-export async function createUser(t: TestApp, identifier = newEmail(), username = newUsername()): Promise<{ id: string; identifier: string; username: string }> {
-  const user = await t.app.get(DataSource).transaction((manager) => t.app.get(UsersService).create(normalizeIdentifier(identifier), username, manager));
+export async function createUser(
+  t: TestApp,
+  identifier = newEmail(),
+  username = newUsername(),
+): Promise<{ id: string; identifier: string; username: string }> {
+  const user = await t.app
+    .get(DataSource)
+    .transaction((manager) => t.app.get(UsersService).create(normalizeIdentifier(identifier), username, manager));
   return { id: user.id, identifier, username };
 }
 

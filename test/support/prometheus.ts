@@ -16,9 +16,28 @@ export function declaredMetrics(text: string): Set<string> {
 
 /** One series' key, labels in the order the service writes them. */
 export const series = (name: string, labels: Record<string, string> = {}) =>
-  Object.keys(labels).length ? `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}` : name;
+  Object.keys(labels).length
+    ? `${name}{${Object.entries(labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(',')}}`
+    : name;
 
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan', 'e']);
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+  'e',
+]);
 
 /** The metric names a PromQL expression reads: label matchers, grouping clauses, range selectors, strings and functions removed. */
 export function metricsInExpression(expr: string): string[] {
@@ -27,7 +46,9 @@ export function metricsInExpression(expr: string): string[] {
     .replace(/\{[^}]*\}/g, '')
     .replace(/\b(by|without|on|ignoring)\s*\([^)]*\)/g, '')
     .replace(/\[[^\]]*\]/g, '');
-  const names = [...bare.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)].map((match) => match[1]).filter((word) => !PROMQL_WORDS.has(word.toLowerCase()) && !/^\d/.test(word));
+  const names = [...bare.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)]
+    .map((match) => match[1])
+    .filter((word) => !PROMQL_WORDS.has(word.toLowerCase()) && !/^\d/.test(word));
   return [...new Set(names)];
 }
 

@@ -24,7 +24,9 @@ export function describeRaces(title: string, start: () => Promise<TestApp>): voi
       const identifier = newEmail();
       const token = await verificationToken(t, identifier, 'REGISTER');
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => t.http().post('/api/auth/register').send({ identifier, username: newUsername(), verification_token: token })),
+        Array.from({ length: 20 }, () =>
+          t.http().post('/api/auth/register').send({ identifier, username: newUsername(), verification_token: token }),
+        ),
       );
       expect(results.filter((r) => r.status === 201)).toHaveLength(1);
       for (const loser of results.filter((r) => r.status !== 201)) expect(loser.body.code).toBe('VERIFICATION_TOKEN_INVALID');

@@ -14,7 +14,8 @@ export interface Shard {
 }
 
 /** True when `key` (or the hash tag in it) falls in one of the shard's slot ranges. */
-export const inShard = (shard: Shard, key: string) => shard.ranges.some(([from, to]) => calculateSlot(key) >= from && calculateSlot(key) <= to);
+export const inShard = (shard: Shard, key: string) =>
+  shard.ranges.some(([from, to]) => calculateSlot(key) >= from && calculateSlot(key) <= to);
 
 export interface ClusterNode {
   port: number;
@@ -35,7 +36,8 @@ export interface RunningRedisCluster {
   stop(): Promise<void>;
 }
 
-const redisCli = (port: number, ...args: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8' });
+const redisCli = (port: number, ...args: string[]) =>
+  run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8' });
 
 /**
  * A real Redis Cluster from the machine's redis-server: 3 masters and 3 replicas on free loopback
@@ -48,7 +50,13 @@ export async function startRedisCluster(): Promise<RunningRedisCluster> {
   const nodes: ClusterNode[] = [];
   const stop = async () => {
     for (const node of nodes) node.process.kill('SIGKILL');
-    await Promise.all(nodes.map((node) => (node.process.exitCode === null && node.process.signalCode === null ? new Promise((resolve) => node.process.once('exit', resolve)) : undefined)));
+    await Promise.all(
+      nodes.map((node) =>
+        node.process.exitCode === null && node.process.signalCode === null
+          ? new Promise((resolve) => node.process.once('exit', resolve))
+          : undefined,
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   };
   const killAll = () => nodes.forEach((node) => node.process.kill('SIGKILL'));
@@ -59,18 +67,39 @@ export async function startRedisCluster(): Promise<RunningRedisCluster> {
       const child = spawn(
         'redis-server',
         [
-          '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-          '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-node-timeout',
+          '1000',
           // Any replica may take over, however long it has been cut off (the test kills at will).
-          '--cluster-replica-validity-factor', '0',
-          '--save', '', '--appendonly', 'no', '--logfile', join(dir, `${port}.log`),
+          '--cluster-replica-validity-factor',
+          '0',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--logfile',
+          join(dir, `${port}.log`),
         ],
         { stdio: 'ignore' },
       );
       nodes.push({ port, process: child });
     }
-    for (const node of nodes) await waitFor(async () => (await redisCli(node.port, 'ping')).stdout.trim() === 'PONG', 10_000, `node ${node.port} did not start`);
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8' });
+    for (const node of nodes)
+      await waitFor(async () => (await redisCli(node.port, 'ping')).stdout.trim() === 'PONG', 10_000, `node ${node.port} did not start`);
+    await run(
+      'redis-cli',
+      ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+      { encoding: 'utf8' },
+    );
     await waitFor(() => clusterHealthy(nodes.map((node) => node.port)), 20_000, 'the cluster did not become healthy');
   } catch (error) {
     const logs = nodes.map((node) => tail(join(dir, `${node.port}.log`))).join('\n');

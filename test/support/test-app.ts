@@ -49,7 +49,9 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     DELIVERY_QUEUE_PREFIX: `{test-${randomUUID().slice(0, 8)}}`,
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config, { adminPanel: false, shareEmbeddedDatabase: false })] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.register(config, { adminPanel: false, shareEmbeddedDatabase: false })],
+  }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bodyParser: false, logger: ['error'] });
   configureApp(app);
   await app.init();
@@ -69,7 +71,10 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     async close() {
       // The app's own test queue (its unique prefix) goes with it, dead letters included.
       if (config.delivery.channel === 'live' && config.delivery.queue.kind === 'redis') {
-        await app.get<Queue>(getQueueToken(DELIVERY_QUEUE), { strict: false }).obliterate({ force: true }).catch(() => undefined);
+        await app
+          .get<Queue>(getQueueToken(DELIVERY_QUEUE), { strict: false })
+          .obliterate({ force: true })
+          .catch(() => undefined);
       }
       await app.close();
     },

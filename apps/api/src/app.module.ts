@@ -23,7 +23,10 @@ export class AppModule {
    * database is served on a loopback port for the CLI. The in-process e2e apps do neither (AdminJS
    * does not load inside jest's VM) and test them against the spawned server instead.
    */
-  static register(config: AppConfig, options: { adminPanel: boolean; shareEmbeddedDatabase: boolean; clusterWorker?: boolean }): DynamicModule {
+  static register(
+    config: AppConfig,
+    options: { adminPanel: boolean; shareEmbeddedDatabase: boolean; clusterWorker?: boolean },
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [

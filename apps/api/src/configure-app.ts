@@ -4,7 +4,19 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import { AllExceptionsFilter, DomainError, ROOT_LOGGER, bindRequestContext, createValidationPipe, errorBody, errorHeaders, logRequests, requestIdGenerator, toDomainError, trustedProxy } from '#common';
+import {
+  AllExceptionsFilter,
+  DomainError,
+  ROOT_LOGGER,
+  bindRequestContext,
+  createValidationPipe,
+  errorBody,
+  errorHeaders,
+  logRequests,
+  requestIdGenerator,
+  toDomainError,
+  trustedProxy,
+} from '#common';
 import { AppConfig } from '#config';
 import { Metrics, metricsHandler, recordHttpMetrics } from '#metrics';
 
@@ -42,7 +54,9 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
         ? new DomainError('REQUEST_TIMEOUT', 'The request took too long to arrive.')
         : new DomainError('MALFORMED_REQUEST', 'The request is not valid HTTP.');
   const body = JSON.stringify(errorBody(refusal));
-  const head = Object.entries({ ...errorHeaders(refusal), 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(([name, value]) => `${name}: ${value}`);
+  const head = Object.entries({ ...errorHeaders(refusal), 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(
+    ([name, value]) => `${name}: ${value}`,
+  );
   socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
@@ -87,7 +101,9 @@ export function configureApp(app: NestFastifyApplication): void {
       app,
       new DocumentBuilder()
         .setTitle('OTP authentication service')
-        .setDescription('Passwordless sign-up and sign-in with one-time codes and JWTs. Errors share one shape: {statusCode, error, message, code}.')
+        .setDescription(
+          'Passwordless sign-up and sign-in with one-time codes and JWTs. Errors share one shape: {statusCode, error, message, code}.',
+        )
         .setVersion('0.1.0')
         .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
         .build(),
@@ -96,7 +112,14 @@ export function configureApp(app: NestFastifyApplication): void {
   // The front door: a browser goes to Swagger UI; anything else is told where things are.
   fastify.get('/', (request, reply) => {
     if (request.headers.accept?.includes('text/html')) return reply.redirect('/docs');
-    return { service: 'otp-auth', docs: '/docs', openapi: '/docs-json', health: '/health', jwks: '/.well-known/jwks.json', admin: '/admin' };
+    return {
+      service: 'otp-auth',
+      docs: '/docs',
+      openapi: '/docs-json',
+      health: '/health',
+      jwks: '/.well-known/jwks.json',
+      admin: '/admin',
+    };
   });
 }
 
@@ -107,12 +130,14 @@ function refuseMalformedJson(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     // Deeper than any request of ours: class-transformer would recurse through it until the stack ran out.
-    if (nestingDepth(text) > MAX_JSON_DEPTH) return done(new DomainError('MALFORMED_JSON', `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`), undefined);
+    if (nestingDepth(text) > MAX_JSON_DEPTH)
+      return done(new DomainError('MALFORMED_JSON', `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`), undefined);
     parse(request, text, (error: Error | null, value?: unknown) => {
       if (error) done(new DomainError('MALFORMED_JSON', 'The request body is not valid JSON.'), undefined);
       // A \ud800 escape parses to a lone surrogate, which no identifier, name or token holds and
       // which throws in URI and email checks further on.
-      else if (ESCAPED_SURROGATE.test(text) && !wellFormed(value)) done(new DomainError('MALFORMED_JSON', 'The request body holds text that is not valid Unicode.'), undefined);
+      else if (ESCAPED_SURROGATE.test(text) && !wellFormed(value))
+        done(new DomainError('MALFORMED_JSON', 'The request body holds text that is not valid Unicode.'), undefined);
       else done(null, value);
     });
   });
@@ -129,7 +154,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
@@ -151,7 +177,10 @@ function wellFormed(value: unknown): boolean {
 function allowedMethodsOf(fastify: FastifyInstance): (path: string) => string[] {
   const routes: { pattern: RegExp; methods: string[] }[] = [];
   fastify.addHook('onRoute', (route) => {
-    const escaped = route.url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*');
+    const escaped = route.url
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/:[^/]+/g, '[^/]+')
+      .replace(/\*/g, '.*');
     routes.push({ pattern: new RegExp(`^${escaped}/?$`), methods: ([] as string[]).concat(route.method) });
   });
   return (path) => [...new Set(routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods))];
@@ -160,7 +189,10 @@ function allowedMethodsOf(fastify: FastifyInstance): (path: string) => string[] 
 /** The headers a helmet middleware sets: they depend on nothing in the request. */
 function headersSetBy(middleware: (request: IncomingMessage, response: ServerResponse, next: () => void) => void): [string, string][] {
   const headers = new Map<string, string>();
-  const recorder = { setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), String(value)), removeHeader: (name: string) => headers.delete(name.toLowerCase()) };
+  const recorder = {
+    setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), String(value)),
+    removeHeader: (name: string) => headers.delete(name.toLowerCase()),
+  };
   middleware({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
   return [...headers];
 }

@@ -30,7 +30,9 @@ export function enableGracefulShutdown(app: INestApplication, timing: ShutdownTi
 
   const shutdown = async (signal: NodeJS.Signals) => {
     app.get(ShutdownState).markDraining();
-    logger.log(`${signal}: readiness now fails; ${timing.drainDelayMs ? `accepting for ${timing.drainDelayMs} ms more, then ` : ''}draining ${inFlight.size} request(s)`);
+    logger.log(
+      `${signal}: readiness now fails; ${timing.drainDelayMs ? `accepting for ${timing.drainDelayMs} ms more, then ` : ''}draining ${inFlight.size} request(s)`,
+    );
     if (timing.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, timing.drainDelayMs));
 
     closing = true;

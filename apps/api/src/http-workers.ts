@@ -2,7 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AppConfig } from '#config';
 
-const log = (message: string) => console.log(JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, context: 'Workers', msg: message }));
+const log = (message: string) =>
+  console.log(JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, context: 'Workers', msg: message }));
 
 /**
  * HTTP_WORKERS > 1: this process forks that many API processes, which share PORT (node:cluster hands
@@ -53,8 +54,15 @@ export async function superviseWorkers(config: AppConfig): Promise<void> {
   if (!enabled || port === undefined) return;
   // Loaded after the workers are forked, so their start does not wait for it.
   // prom-client is CommonJS: its exports are read from `default`, which both Node and the bundle give.
-  const [{ default: promClient }, { metricsPortListener }] = await Promise.all([import('prom-client'), import('../../../libs/metrics/src/metrics-http.js')]);
+  const [{ default: promClient }, { metricsPortListener }] = await Promise.all([
+    import('prom-client'),
+    import('../../../libs/metrics/src/metrics-http.js'),
+  ]);
   // The workers' registries summed, served with the one token rule and error shape of /metrics.
   const registry = new promClient.AggregatorRegistry();
-  createServer(metricsPortListener({ render: () => registry.clusterMetrics(), contentType: registry.contentType }, token)).listen(port, config.http.host, () => log(`Serving the workers' summed /metrics on port ${port}`));
+  createServer(metricsPortListener({ render: () => registry.clusterMetrics(), contentType: registry.contentType }, token)).listen(
+    port,
+    config.http.host,
+    () => log(`Serving the workers' summed /metrics on port ${port}`),
+  );
 }

@@ -28,7 +28,8 @@ if (config.http.workers > 1 && cluster.isPrimary) {
   ]);
   await serve(config, { worker: cluster.isWorker }).catch((error: unknown) => {
     // Start-up problems a person can fix get one clear line, not a stack trace.
-    const line = error instanceof DataDirInUseError || error instanceof KeyDecryptionError ? error.message : startupFailureLine(error, config);
+    const line =
+      error instanceof DataDirInUseError || error instanceof KeyDecryptionError ? error.message : startupFailureLine(error, config);
     if (line === undefined) throw error;
     console.error(line);
     process.exit(1);

@@ -37,14 +37,18 @@ function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 async function start(config: AppConfig, options: { worker: boolean }): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, { adminPanel: true, shareEmbeddedDatabase: true, clusterWorker: options.worker }), createHttpAdapter(config), {
-    bodyParser: false,
-    bufferLogs: true,
-    // Not flushed when the start fails: main.ts says what went wrong in one line, not in Nest's
-    // own format with a stack.
-    autoFlushLogs: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.register(config, { adminPanel: true, shareEmbeddedDatabase: true, clusterWorker: options.worker }),
+    createHttpAdapter(config),
+    {
+      bodyParser: false,
+      bufferLogs: true,
+      // Not flushed when the start fails: main.ts says what went wrong in one line, not in Nest's
+      // own format with a stack.
+      autoFlushLogs: false,
+      abortOnError: false,
+    },
+  );
   // Every Nest log line goes through pino (LoggingModule): JSON, with the request's id.
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();
@@ -67,7 +71,9 @@ async function start(config: AppConfig, options: { worker: boolean }): Promise<N
   if (!config.isProduction) recordRunningServer(config);
   for (const line of startupSummary(config)) log.log(line);
   if (!(await accounts.adminExists())) {
-    log.warn('No admin yet: create one with `npx otp-auth create-admin <username> --email <email>` (or set ADMIN_BOOTSTRAP_USERNAME, _EMAIL and _PASSWORD)');
+    log.warn(
+      'No admin yet: create one with `npx otp-auth create-admin <username> --email <email>` (or set ADMIN_BOOTSTRAP_USERNAME, _EMAIL and _PASSWORD)',
+    );
   }
   return app;
 }
@@ -77,5 +83,8 @@ function startupSummary(config: AppConfig): string[] {
   const host = ['0.0.0.0', '::', ''].includes(config.http.host) ? 'localhost' : config.http.host;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`;
   const delivery = config.delivery.channel === 'dev' ? 'development channel (codes in this log and at /api/dev/otp)' : 'live (SMTP/SMS)';
-  return [`Ready (NODE_ENV=${config.env}): API ${base}/api · Swagger UI ${base}/docs · admin panel ${base}/admin`, `Using ${backendsOf(config)}; delivery: ${delivery}`];
+  return [
+    `Ready (NODE_ENV=${config.env}): API ${base}/api · Swagger UI ${base}/docs · admin panel ${base}/admin`,
+    `Using ${backendsOf(config)}; delivery: ${delivery}`,
+  ];
 }

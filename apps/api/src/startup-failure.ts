@@ -10,7 +10,8 @@ export function startupFailureLine(error: unknown, config: AppConfig): string | 
   if (code === 'EADDRINUSE') {
     return `Port ${String(port ?? config.http.port)} on ${String(address ?? config.http.host)} is already in use (another server?): stop it, or start this one with another PORT.`;
   }
-  if (code === 'EACCES' && message && String(message).includes('listen')) return `Not allowed to listen on port ${config.http.port}: pick a PORT above 1023, or run with the right to bind it.`;
+  if (code === 'EACCES' && message && String(message).includes('listen'))
+    return `Not allowed to listen on port ${config.http.port}: pick a PORT above 1023, or run with the right to bind it.`;
   if (config.database.kind !== 'postgres') return undefined;
   const target = new URL(config.database.url);
   const database = decodeURIComponent(target.pathname.slice(1)) || 'postgres';

@@ -18,7 +18,12 @@ describe('parseDuration', () => {
 
 describe('table', () => {
   it('aligns columns under their headers', () => {
-    expect(table([{ name: 'janak', role: 'admin' }, { name: 'x', role: 'user' }])).toBe('name   role\njanak  admin\nx      user\n');
+    expect(
+      table([
+        { name: 'janak', role: 'admin' },
+        { name: 'x', role: 'user' },
+      ]),
+    ).toBe('name   role\njanak  admin\nx      user\n');
   });
 
   it('says so when there is nothing to list', () => {

@@ -15,7 +15,13 @@ import { AuditCommand } from './commands/audit.command.js';
 import { AdminTokenCommand } from './commands/admin-token.command.js';
 import { CreateAdminCommand } from './commands/create-admin.command.js';
 import { KeysCommand, KeysListCommand, KeysRetireCommand, KeysRotateCommand } from './commands/keys.command.js';
-import { WebhooksAddCommand, WebhooksCommand, WebhooksDeliveriesCommand, WebhooksListCommand, WebhooksRemoveCommand } from './commands/webhooks.command.js';
+import {
+  WebhooksAddCommand,
+  WebhooksCommand,
+  WebhooksDeliveriesCommand,
+  WebhooksListCommand,
+  WebhooksRemoveCommand,
+} from './commands/webhooks.command.js';
 import { MigrateCommand } from './commands/migrate.command.js';
 import { OtpCommand, OtpPeekCommand } from './commands/otp.command.js';
 import { SessionsCommand, SessionsRevokeAllCommand } from './commands/sessions.command.js';
@@ -34,7 +40,16 @@ class ProgramName implements OnModuleInit {
 
 /** The management commands: thin wrappers over the same services the API and admin panel use. */
 @Module({
-  imports: [CommonModule, DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }), RedisModule, SigningKeysModule.forRoot({ loadAtStart: false }), WebhooksModule.forRoot({ dispatch: false }), AccountsModule, AuditModule, OtpModule],
+  imports: [
+    CommonModule,
+    DatabaseModule.forRoot(entities, { runMigrations: false, joinRunningServer: true }),
+    RedisModule,
+    SigningKeysModule.forRoot({ loadAtStart: false }),
+    WebhooksModule.forRoot({ dispatch: false }),
+    AccountsModule,
+    AuditModule,
+    OtpModule,
+  ],
   providers: [
     ProgramName,
     SetPasswordCommand,
@@ -64,6 +79,9 @@ class ProgramName implements OnModuleInit {
 })
 export class CliModule {
   static register(config: AppConfig): DynamicModule {
-    return { module: CliModule, imports: [ConfigModule.forRoot(config), MetricsModule.forRoot({ serve: 'none' }), DeliveryModule.forRoot(config, 'cli')] };
+    return {
+      module: CliModule,
+      imports: [ConfigModule.forRoot(config), MetricsModule.forRoot({ serve: 'none' }), DeliveryModule.forRoot(config, 'cli')],
+    };
   }
 }

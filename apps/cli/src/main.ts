@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   // Never quietly the wrong data: a server started from this DATA_DIR on other backends wins.
   const server = otherServersBackends(config);
   if (server) {
-    process.stderr.write(`A server (pid ${server.pid}) is running on ${server.backends}; this command would use ${backendsOf(config)}. Run it with the server's DATABASE_URL and REDIS_URL, or stop the server.\n`);
+    process.stderr.write(
+      `A server (pid ${server.pid}) is running on ${server.backends}; this command would use ${backendsOf(config)}. Run it with the server's DATABASE_URL and REDIS_URL, or stop the server.\n`,
+    );
     process.exit(1);
   }
   process.stderr.write(`Using ${backendsOf(config)}\n`);

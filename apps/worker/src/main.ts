@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   }
   const { channel, queue } = config.delivery;
   if (channel !== 'live' || queue.kind !== 'redis') {
-    console.error('The delivery worker sends from the Redis queue: set DELIVERY_CHANNEL=live and REDIS_URL or REDIS_CLUSTER_NODES (with SMTP_URL and/or SMS_PROVIDER).');
+    console.error(
+      'The delivery worker sends from the Redis queue: set DELIVERY_CHANNEL=live and REDIS_URL or REDIS_CLUSTER_NODES (with SMTP_URL and/or SMS_PROVIDER).',
+    );
     process.exit(1);
   }
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { bufferLogs: true, abortOnError: false });

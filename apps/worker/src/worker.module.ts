@@ -8,6 +8,14 @@ import { DeliveryModule } from '#otp';
 @Module({})
 export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(config), MetricsModule.forRoot({ serve: 'self' }), DeliveryModule.forRoot(config, 'worker')] };
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        MetricsModule.forRoot({ serve: 'self' }),
+        DeliveryModule.forRoot(config, 'worker'),
+      ],
+    };
   }
 }

@@ -5,7 +5,17 @@ import { SessionsService, TokensService, type SessionView } from '#auth-tokens';
 import { DomainError, type Page } from '#common';
 import { AppConfig } from '#config';
 import { AccountEvents } from '#events';
-import { PasswordHasher, USERNAME_PATTERN, USERNAME_RULE, User, UsersService, normalizeIdentifier, normalizeUsername, type Identifier, type UserListQuery } from '#users';
+import {
+  PasswordHasher,
+  USERNAME_PATTERN,
+  USERNAME_RULE,
+  User,
+  UsersService,
+  normalizeIdentifier,
+  normalizeUsername,
+  type Identifier,
+  type UserListQuery,
+} from '#users';
 
 /** An account as the caller names it: the REST API by id, the CLI by username, the panel by either. */
 export type UserRef = { id: string } | { username: string };
@@ -53,13 +63,17 @@ export class AccountsService {
    * A new account made by an operator, with an email and/or a phone number. A taken username or
    * identifier is a 409 decided by the unique indexes.
    */
-  async create(input: { username: string; email?: string | null; phone?: string | null; role?: string | null; password?: string }, actor: Actor): Promise<User> {
+  async create(
+    input: { username: string; email?: string | null; phone?: string | null; role?: string | null; password?: string },
+    actor: Actor,
+  ): Promise<User> {
     const username = validUsername(input.username);
     const role = validRole(input.role ?? 'user');
     const email = input.email == null ? undefined : normalizeIdentifier(input.email);
     if (email && email.kind !== 'email') throw new DomainError('IDENTIFIER_INVALID', 'email must be an email address.');
     const phone = input.phone == null ? undefined : normalizeIdentifier(input.phone, this.config.otp.phoneDefaultCountry);
-    if (phone && phone.kind !== 'phone') throw new DomainError('IDENTIFIER_INVALID', 'phone must be a phone number in international format.');
+    if (phone && phone.kind !== 'phone')
+      throw new DomainError('IDENTIFIER_INVALID', 'phone must be a phone number in international format.');
     const primary = email ?? phone;
     if (!primary) throw new DomainError('VALIDATION_FAILED', 'an email address or a phone number is required');
     if (input.password !== undefined) this.assertStrongEnough(input.password);
@@ -72,7 +86,12 @@ export class AccountsService {
   }
 
   /** Creates an admin unless a user by that name exists (then nothing changes): the CLI's create-admin. */
-  async createAdmin(username: string, email: string, password: string | undefined, actor: Actor): Promise<{ user: User; created: boolean }> {
+  async createAdmin(
+    username: string,
+    email: string,
+    password: string | undefined,
+    actor: Actor,
+  ): Promise<{ user: User; created: boolean }> {
     validUsername(username);
     if (normalizeIdentifier(email).kind !== 'email') throw new DomainError('IDENTIFIER_INVALID', '--email must be an email address.');
     const existing = await this.users.findByUsername(username);
@@ -126,7 +145,8 @@ export class AccountsService {
       if (role !== undefined && role !== user.role) next.role = role;
       if (isActive !== undefined && isActive !== user.isActive) next.isActive = isActive;
       if (!Object.keys(next).length) return user;
-      if (actor.userId === user.id && (next.isActive === false || next.role === 'user')) throw new DomainError('FORBIDDEN', 'You cannot block or demote yourself; ask another admin.');
+      if (actor.userId === user.id && (next.isActive === false || next.role === 'user'))
+        throw new DomainError('FORBIDDEN', 'You cannot block or demote yourself; ask another admin.');
       await this.users.update(user.id, next, manager);
       if (next.isActive === false) await this.tokens.revokeAllSessions(user.id, 'blocked', manager);
       else if (next.role) await this.users.bumpSessionVersion(user.id, manager);
@@ -170,7 +190,8 @@ export class AccountsService {
   async delete(ref: UserRef, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const user = await this.find(ref, manager);
-      if (actor.via !== 'self' && actor.userId === user.id) throw new DomainError('FORBIDDEN', 'You cannot delete your own account as an admin; ask another admin.');
+      if (actor.via !== 'self' && actor.userId === user.id)
+        throw new DomainError('FORBIDDEN', 'You cannot delete your own account as an admin; ask another admin.');
       await this.users.delete(user.id, manager);
       await this.events.record(manager, 'user.deleted', user, actor, {});
     });
@@ -188,7 +209,8 @@ export class AccountsService {
   async revokeSession(sessionId: string, actor: Actor, options: { ownedBy?: string } = {}): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const session = await this.sessions.findLive(sessionId, manager);
-      if (!session || (options.ownedBy !== undefined && session.userId !== options.ownedBy)) throw new DomainError('NOT_FOUND', 'No such session.');
+      if (!session || (options.ownedBy !== undefined && session.userId !== options.ownedBy))
+        throw new DomainError('NOT_FOUND', 'No such session.');
       await this.tokens.revokeFamily(session.id, session.userId, actor.via === 'self' ? 'logout' : 'admin', manager);
       await this.events.record(manager, 'sessions.revoked', { id: session.userId }, actor, { family: session.id });
     });
@@ -206,7 +228,8 @@ export class AccountsService {
   /** An access token for Swagger's Authorize button; only for admins unless `anyUser`. */
   async issueAccessToken(ref: UserRef, ttlSeconds: number, actor: Actor, options: { anyUser?: boolean } = {}): Promise<string> {
     const user = await this.find(ref);
-    if (user.role !== 'admin' && !options.anyUser) throw new DomainError('FORBIDDEN', `"${user.username}" is not an admin (pass --any-user to mint a token for any user).`);
+    if (user.role !== 'admin' && !options.anyUser)
+      throw new DomainError('FORBIDDEN', `"${user.username}" is not an admin (pass --any-user to mint a token for any user).`);
     if (!user.isActive) throw new DomainError('USER_BLOCKED', `"${user.username}" is blocked.`);
     const token = await this.tokens.issueAccessToken(user, ttlSeconds);
     await this.events.record(this.dataSource.manager, 'admin.token_issued', user, actor, { ttlSeconds });

@@ -39,7 +39,14 @@ export class AdminSecurityController {
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiErrorResponses('VALIDATION_FAILED')
   async auditEvents(@Query() query: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
-    const page = await this.audit.list({ ...pageOf(query), type: query.type, actorId: query.actor, targetId: query.target, since: query.since, until: query.until });
+    const page = await this.audit.list({
+      ...pageOf(query),
+      type: query.type,
+      actorId: query.actor,
+      targetId: query.target,
+      since: query.since,
+      until: query.until,
+    });
     return { items: page.items.map((event) => AuditEventDto.from(event)), next_cursor: page.nextCursor };
   }
 
@@ -55,7 +62,8 @@ export class AdminSecurityController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Rotate: next signs, current becomes previous, a new next is published',
-    description: 'Refused (409 KEY_NOT_READY) while the next key is younger than the JWKS cache lifetime plus KEYS_REFRESH_SECONDS, unless `force=true`.',
+    description:
+      'Refused (409 KEY_NOT_READY) while the next key is younger than the JWKS cache lifetime plus KEYS_REFRESH_SECONDS, unless `force=true`.',
   })
   @ApiQuery({ name: 'force', required: false, enum: ['true', 'false'] })
   @ApiOkResponse({ type: RotationDto })

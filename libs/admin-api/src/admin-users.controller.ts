@@ -44,16 +44,24 @@ export class AdminUsersController {
   }
 
   @Patch('users/:id')
-  @ApiOperation({ summary: 'Change username, role or active flag', description: 'Blocking ends every session; a role change every access token. You cannot block or demote yourself.' })
+  @ApiOperation({
+    summary: 'Change username, role or active flag',
+    description: 'Blocking ends every session; a role change every access token. You cannot block or demote yourself.',
+  })
   @ApiOkResponse({ type: AdminUserDto })
   @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'USER_NOT_FOUND', 'USERNAME_TAKEN')
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateUserDto, @Acting('api') actor: Actor): Promise<AdminUserDto> {
-    return AdminUserDto.from(await this.accounts.update({ id }, { username: body.username, role: body.role, isActive: body.is_active }, actor));
+    return AdminUserDto.from(
+      await this.accounts.update({ id }, { username: body.username, role: body.role, isActive: body.is_active }, actor),
+    );
   }
 
   @Delete('users/:id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a user', description: 'Every session ends and the row is deleted; the identifier can register again. Audit rows keep the id.' })
+  @ApiOperation({
+    summary: 'Delete a user',
+    description: 'Every session ends and the row is deleted; the identifier can register again. Audit rows keep the id.',
+  })
   @ApiNoContentResponse()
   @ApiErrorResponses('VALIDATION_FAILED', 'USER_NOT_FOUND')
   async delete(@Param('id', ParseUUIDPipe) id: string, @Acting('api') actor: Actor): Promise<void> {

@@ -49,7 +49,9 @@ export class AdminAuthService {
     const password = typeof rawPassword === 'string' ? rawPassword : '';
     // Keys of a fixed size, whatever was typed (a login is the attacker's to choose), and keyed, so
     // a reader of Redis cannot test which usernames or addresses were tried.
-    const account = `account:${createHmac('sha256', this.config.admin.sessionSecret).update(login ?? String(rawLogin)).digest('base64url')}`;
+    const account = `account:${createHmac('sha256', this.config.admin.sessionSecret)
+      .update(login ?? String(rawLogin))
+      .digest('base64url')}`;
     const address = `ip:${ip ?? 'unknown'}`;
     const { maxFailedSignInsPerAccount, maxFailedSignInsPerIp } = this.config.admin;
     const [accountAttempts, addressAttempts] = await this.attempts.take([account, address]);
@@ -57,7 +59,12 @@ export class AdminAuthService {
     const user = login === undefined ? null : await this.users.findWithPasswordHash({ login });
     const passwordMatches = await this.passwords.verify(user?.passwordHash, password);
     if (!user || !passwordMatches || user.role !== 'admin' || !user.isActive) {
-      await this.audit.recordBestEffort({ type: 'admin.sign_in_failed', targetId: user?.id ?? null, ip, details: { login: String(rawLogin ?? '').slice(0, MAX_LOGIN_LENGTH) } });
+      await this.audit.recordBestEffort({
+        type: 'admin.sign_in_failed',
+        targetId: user?.id ?? null,
+        ip,
+        details: { login: String(rawLogin ?? '').slice(0, MAX_LOGIN_LENGTH) },
+      });
       return null;
     }
     await Promise.all([this.attempts.clear(account), this.attempts.giveBack(address)]);
@@ -82,7 +89,9 @@ export class AdminAuthService {
    * session secret: the session store holds nothing computed from the password hash alone.
    */
   private credentialStamp(user: Pick<User, 'sessionVersion' | 'passwordHash'>): string {
-    return createHmac('sha256', this.config.admin.sessionSecret).update(`${user.sessionVersion}\n${user.passwordHash ?? ''}`).digest('base64url');
+    return createHmac('sha256', this.config.admin.sessionSecret)
+      .update(`${user.sessionVersion}\n${user.passwordHash ?? ''}`)
+      .digest('base64url');
   }
 }
 

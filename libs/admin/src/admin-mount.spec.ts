@@ -17,7 +17,10 @@ describe('the admin panel mount', () => {
       done();
     });
     server.post('/api/thing', async (request) => ({ api: request.body }));
-    mountAdminPanel(server, adminApp(() => false, 16_384, loadRouter));
+    mountAdminPanel(
+      server,
+      adminApp(() => false, 16_384, loadRouter),
+    );
     const base = await server.listen({ port: 0, host: '127.0.0.1' });
     return (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
   };
@@ -44,9 +47,17 @@ describe('the admin panel mount', () => {
       req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
       req.on('end', () => void res.json({ type: req.headers['content-type'], body }));
     });
-    const form = await call('/admin/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%40b.co&password=x' });
+    const form = await call('/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=a%40b.co&password=x',
+    });
     expect(await form.json()).toEqual({ type: 'application/x-www-form-urlencoded', body: 'email=a%40b.co&password=x' });
-    const json = await call('/admin/api/resources/User/actions/new', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    const json = await call('/admin/api/resources/User/actions/new', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    });
     expect(await json.json()).toEqual({ type: 'application/json', body: '{"a":' });
     const api = await call('/api/thing', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     expect(await api.json()).toEqual({ api: { a: 1 } });
@@ -59,7 +70,11 @@ describe('the admin panel mount', () => {
       return (_req, res) => void res.send('panel');
     });
     const failed = await call('/admin/login');
-    expect([failed.status, ((await failed.json()) as { code: string }).code, failed.headers.get('retry-after')]).toEqual([503, 'ADMIN_PANEL_UNAVAILABLE', '1']);
+    expect([failed.status, ((await failed.json()) as { code: string }).code, failed.headers.get('retry-after')]).toEqual([
+      503,
+      'ADMIN_PANEL_UNAVAILABLE',
+      '1',
+    ]);
     const retried = await call('/admin/login');
     expect([retried.status, await retried.text(), attempts]).toEqual([200, 'panel', 2]);
   });
@@ -87,7 +102,9 @@ describe('the admin panel mount', () => {
       return (_req, res) => void res.send('panel');
     });
     expect((await call('/administrator')).status).toBe(404);
-    expect(await (await call('/api/thing', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()).toEqual({ api: {} });
+    expect(
+      await (await call('/api/thing', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json(),
+    ).toEqual({ api: {} });
     expect(loads).toBe(0);
   });
 
@@ -100,10 +117,17 @@ describe('the admin panel mount', () => {
     const big = await call('/admin/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(16_385) });
     expect([big.status, ((await big.json()) as { code: string }).code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     const stream = new ReadableStream({ start: (controller) => (controller.enqueue(new TextEncoder().encode('{}')), controller.close()) });
-    const chunked = await call('/admin/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await call('/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect([chunked.status, ((await chunked.json()) as { code: string }).code]).toEqual([411, 'LENGTH_REQUIRED']);
     expect(loads).toBe(0);
-    expect((await call('/admin/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(16_384) })).status).toBe(200);
+    expect(
+      (await call('/admin/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(16_384) })).status,
+    ).toBe(200);
   });
 
   it("lets through only the panel's own calls to its API and its forms, by Sec-Fetch-Site or Origin", async () => {
@@ -119,7 +143,13 @@ describe('the admin panel mount', () => {
         expect([path, method, await row({ 'sec-fetch-site': 'same-origin' })]).toEqual([path, method, 200]);
         expect([path, method, await row({ origin: host })]).toEqual([path, method, 200]);
         expect([path, method, await row({})]).toEqual([path, method, 200]); // no browser's request
-        const forgeries: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { 'sec-fetch-site': 'none' }, { origin: 'https://evil.example' }, { origin: 'null' }];
+        const forgeries: Record<string, string>[] = [
+          { 'sec-fetch-site': 'cross-site' },
+          { 'sec-fetch-site': 'same-site' },
+          { 'sec-fetch-site': 'none' },
+          { origin: 'https://evil.example' },
+          { origin: 'null' },
+        ];
         for (const forged of forgeries) {
           expect([path, method, forged, await row(forged)]).toEqual([path, method, forged, 403]);
         }

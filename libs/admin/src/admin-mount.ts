@@ -34,13 +34,19 @@ const adminHeaders = helmet({
  * bound and the same-origin check, before anything reads a body or a session; the components' bundle, served here because AdminJS serves it with res.sendFile from `.adminjs/`,
  * which Express 5 refuses (a dot directory); the panel; the one error shape for what is left.
  */
-export function adminApp(trustProxy: (address: string, hop: number) => boolean, bodyLimitBytes: number, loadRouter: () => Promise<RequestHandler>): Express {
+export function adminApp(
+  trustProxy: (address: string, hop: number) => boolean,
+  bodyLimitBytes: number,
+  loadRouter: () => Promise<RequestHandler>,
+): Express {
   const logger = new Logger('AdminPanel');
   const app = express();
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
   app.use(ADMIN_ROOT, adminHeaders, boundedBodies(bodyLimitBytes), sameOriginOnly);
-  app.get(`${ADMIN_ROOT}/frontend/assets/components.bundle.js`, (_req: Request, res: Response) => res.sendFile(COMPONENTS_BUNDLE, { dotfiles: 'allow', maxAge: '1h' }));
+  app.get(`${ADMIN_ROOT}/frontend/assets/components.bundle.js`, (_req: Request, res: Response) =>
+    res.sendFile(COMPONENTS_BUNDLE, { dotfiles: 'allow', maxAge: '1h' }),
+  );
   let router: Promise<RequestHandler> | undefined;
   app.use(ADMIN_ROOT, function admin(req: Request, res: Response, next: NextFunction) {
     router ??= loadRouter().catch((error: unknown) => {

@@ -42,7 +42,16 @@ export interface AdminPanelDeps {
  * in-process store on the embedded default). This module and AdminJS load on the first /admin
  * request (admin-mount.ts), not at start-up.
  */
-export async function buildAdminRouter({ config, dataSource, accounts, auth, dashboard, keys, webhooks, redis }: AdminPanelDeps): Promise<RequestHandler> {
+export async function buildAdminRouter({
+  config,
+  dataSource,
+  accounts,
+  auth,
+  dashboard,
+  keys,
+  webhooks,
+  redis,
+}: AdminPanelDeps): Promise<RequestHandler> {
   // @adminjs/typeorm reads entities through BaseEntity's static repository.
   BaseEntity.useDataSource(dataSource);
   const cookieName = 'otp_admin';
@@ -77,12 +86,15 @@ export async function buildAdminRouter({ config, dataSource, accounts, auth, das
   // The loader mounts the router on what getInstance() returns; take it from there instead, since
   // the admin layer is already in place (admin-mount.ts).
   let router: RequestHandler | undefined;
-  const capture = { getInstance: () => ({ use: (_path: string, handler: RequestHandler) => (router = handler) }) } as unknown as AbstractHttpAdapter;
+  const capture = {
+    getInstance: () => ({ use: (_path: string, handler: RequestHandler) => (router = handler) }),
+  } as unknown as AbstractHttpAdapter;
   await new ExpressLoader().register(admin, capture, {
     adminJsOptions: admin.options,
     formidableOptions: formidableOptions(config.http.bodyLimitBytes),
     auth: {
-      authenticate: (login: string, password: string, context?: { req?: { ip?: string } }) => auth.signIn(login, password, context?.req?.ip),
+      authenticate: (login: string, password: string, context?: { req?: { ip?: string } }) =>
+        auth.signIn(login, password, context?.req?.ip),
       cookieName,
       cookiePassword: config.admin.sessionSecret,
     },
@@ -94,7 +106,13 @@ export async function buildAdminRouter({ config, dataSource, accounts, auth, das
       saveUninitialized: false,
       rolling: true,
       // Strict: a link or navigation from another site arrives signed out (admin-request-guards.ts).
-      cookie: { httpOnly: true, sameSite: 'strict', secure: config.isProduction, maxAge: config.admin.sessionTtlSeconds * 1000, path: ADMIN_ROOT },
+      cookie: {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: config.isProduction,
+        maxAge: config.admin.sessionTtlSeconds * 1000,
+        path: ADMIN_ROOT,
+      },
     },
   });
   if (!router) throw new Error('@adminjs/nestjs ExpressLoader mounted no router');

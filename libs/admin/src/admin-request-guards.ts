@@ -50,7 +50,8 @@ export function formidableOptions(limitBytes: number) {
     maxFieldsSize: limitBytes,
     maxFileSize: 0,
     onPart(this: { handlePart(part: unknown): void; _error(error: Error): void }, part: { filename?: string }) {
-      if (part.filename !== undefined) return this._error(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The admin panel takes no file uploads.'));
+      if (part.filename !== undefined)
+        return this._error(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The admin panel takes no file uploads.'));
       this.handlePart(part);
     },
   };

@@ -48,7 +48,12 @@ async function recordAction(context: ActionContext, work: () => Promise<unknown>
  * What the panel shows. Users are edited only through AccountsService (the same rules and audit as
  * the CLI); password and token hashes are never listed, shown or sent; the audit log is read-only.
  */
-export function adminResources(accounts: AccountsService, auth: AdminAuthService, keys: SigningKeysService, webhooks: WebhooksService): ResourceWithOptions[] {
+export function adminResources(
+  accounts: AccountsService,
+  auth: AdminAuthService,
+  keys: SigningKeysService,
+  webhooks: WebhooksService,
+): ResourceWithOptions[] {
   const resources: ResourceWithOptions[] = [
     {
       resource: User,
@@ -61,7 +66,12 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
         properties: {
           passwordHash: { isVisible: false },
           sessionVersion: { isVisible: false },
-          role: { availableValues: [{ value: 'user', label: 'user' }, { value: 'admin', label: 'admin' }] },
+          role: {
+            availableValues: [
+              { value: 'user', label: 'user' },
+              { value: 'admin', label: 'admin' },
+            ],
+          },
         },
         sort: { sortBy: 'createdAt', direction: 'desc' },
         actions: {
@@ -95,7 +105,11 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
             guard: 'Block this user? Every session and access token they have stops working.',
             isVisible: ({ record }: ActionContext) => record?.params.isActive === true,
             handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
-              recordAction(context, () => accounts.block({ id: context.record!.id() }, actorOf(context)), 'Blocked; their sessions are revoked.'),
+              recordAction(
+                context,
+                () => accounts.block({ id: context.record!.id() }, actorOf(context)),
+                'Blocked; their sessions are revoked.',
+              ),
           },
           unblock: {
             actionType: 'record',
@@ -111,7 +125,11 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
             component: false,
             guard: 'End every session of this user?',
             handler: (_request: ActionRequest, _response: unknown, context: ActionContext) =>
-              recordAction(context, () => accounts.revokeAllSessions({ id: context.record!.id() }, actorOf(context)), 'Every session ended.'),
+              recordAction(
+                context,
+                () => accounts.revokeAllSessions({ id: context.record!.id() }, actorOf(context)),
+                'Every session ended.',
+              ),
           },
         },
       },
@@ -202,9 +220,16 @@ export function adminResources(accounts: AccountsService, auth: AdminAuthService
             handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
               if (request.method !== 'post') return {};
               const payload = request.payload ?? {};
-              const events = String(payload.events ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+              const events = String(payload.events ?? '')
+                .split(',')
+                .map((e) => e.trim())
+                .filter(Boolean);
               try {
-                const input = { url: String(payload.url ?? ''), events, description: payload.description ? String(payload.description) : undefined };
+                const input = {
+                  url: String(payload.url ?? ''),
+                  events,
+                  description: payload.description ? String(payload.description) : undefined,
+                };
                 const { endpoint, secret } = await webhooks.add(input, actorOf(context));
                 return { secret, endpointId: endpoint.id, notice: { message: 'Endpoint added.', type: 'success' as const } };
               } catch (error) {

@@ -36,7 +36,10 @@ export class DashboardService {
   /** A dead Redis must not take the dashboard down with it: the numbers show as unknown. */
   private async deliveryOverview(): Promise<DeliveryOverview | undefined> {
     if (!(this.delivery instanceof DeliveryQueue)) return undefined;
-    const [stats, deadLetters] = await Promise.all([this.delivery.stats().catch(() => null), this.delivery.recentDeadLetters(10).catch(() => [])]);
+    const [stats, deadLetters] = await Promise.all([
+      this.delivery.stats().catch(() => null),
+      this.delivery.recentDeadLetters(10).catch(() => []),
+    ]);
     return { stats, deadLetters };
   }
 

@@ -29,7 +29,8 @@ export class SignInAttempts {
   /** Counts one attempt against each key; answers each key's count including this attempt. */
   async take(keys: string[]): Promise<number[]> {
     const { redis } = this;
-    if (redis) return Promise.all(keys.map(async (key) => Number(await redis.evalScript(COUNT_ATTEMPT, [redisKey(key)], [String(WINDOW_SECONDS)]))));
+    if (redis)
+      return Promise.all(keys.map(async (key) => Number(await redis.evalScript(COUNT_ATTEMPT, [redisKey(key)], [String(WINDOW_SECONDS)]))));
     return keys.map((key) => {
       const count = (this.memory.get(key) ?? 0) + 1;
       this.memory.set(key, count, count === 1 ? WINDOW_SECONDS * 1000 : this.memory.ttl(key));

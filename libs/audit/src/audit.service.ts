@@ -42,7 +42,15 @@ export class AuditService {
       details: entry.details ?? null,
       requestId: RequestContext.current()?.requestId ?? null,
     });
-    this.logger.log(JSON.stringify({ audit: entry.type, actor: entry.actorId ?? null, target: entry.targetId ?? null, ip: entry.ip ?? null, ...entry.details }));
+    this.logger.log(
+      JSON.stringify({
+        audit: entry.type,
+        actor: entry.actorId ?? null,
+        target: entry.targetId ?? null,
+        ip: entry.ip ?? null,
+        ...entry.details,
+      }),
+    );
   }
 
   /** The newest events first, optionally of one type: for the CLI. */
@@ -67,7 +75,9 @@ export class AuditService {
 
   /** For events that follow a change made elsewhere (e.g. in Redis): a failed write is logged, not thrown. */
   async recordBestEffort(entry: AuditEntry): Promise<void> {
-    await this.record(entry).catch((error: unknown) => this.logger.warn(`Could not write audit event ${entry.type}: ${String((error as Error)?.message ?? error)}`));
+    await this.record(entry).catch((error: unknown) =>
+      this.logger.warn(`Could not write audit event ${entry.type}: ${String((error as Error)?.message ?? error)}`),
+    );
   }
 }
 

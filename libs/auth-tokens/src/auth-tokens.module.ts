@@ -19,13 +19,7 @@ import { TokensService } from './tokens.service.js';
     JwtModule.register({}),
   ],
   controllers: [JwksController],
-  providers: [
-    TokensService,
-    SessionsService,
-    JwtStrategy,
-    JwtAuthGuard,
-    RolesGuard,
-  ],
+  providers: [TokensService, SessionsService, JwtStrategy, JwtAuthGuard, RolesGuard],
   exports: [TokensService, SessionsService, JwtAuthGuard, RolesGuard],
 })
 export class AuthTokensModule {}

@@ -27,7 +27,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // A KeyObject, passed through to jsonwebtoken; passport-jwt's types predate that.
       secretOrKeyProvider: (_request: unknown, rawToken: string, done: (error: unknown, key?: Buffer) => void) => {
-        keys.verificationKey(rawToken).then(({ key }) => done(null, key as unknown as Buffer), (error: unknown) => done(error));
+        keys.verificationKey(rawToken).then(
+          ({ key }) => done(null, key as unknown as Buffer),
+          (error: unknown) => done(error),
+        );
       },
       // The header's alg has already been matched to the key; this is jsonwebtoken's own allow-list.
       algorithms: [config.jwt.algorithm],

@@ -38,7 +38,9 @@ export class SessionsService {
 
   /** The user's live sessions, most recently used first (at most 100). */
   async listLive(userId: string): Promise<SessionView[]> {
-    const rows = (await this.dataSource.query(`${LIVE_SESSIONS} AND live.user_id = $1 ORDER BY live.created_at DESC LIMIT 100`, [userId])) as SessionRow[];
+    const rows = (await this.dataSource.query(`${LIVE_SESSIONS} AND live.user_id = $1 ORDER BY live.created_at DESC LIMIT 100`, [
+      userId,
+    ])) as SessionRow[];
     return rows.map(toView);
   }
 

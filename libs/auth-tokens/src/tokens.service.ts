@@ -91,7 +91,9 @@ export class TokensService {
   /** Logout: ends the session (the family) the refresh token belongs to. Idempotent. */
   async revokeSession(refreshToken: string): Promise<void> {
     const claims = await this.verify(refreshToken, 'refresh', { ignoreExpiration: true });
-    const session = await this.dataSource.getRepository(RefreshToken).findOne({ where: { tokenHash: hashJti(claims.jti) }, select: ['familyId', 'userId'] });
+    const session = await this.dataSource
+      .getRepository(RefreshToken)
+      .findOne({ where: { tokenHash: hashJti(claims.jti) }, select: ['familyId', 'userId'] });
     if (!session) throw tokenInvalid();
     await this.revokeFamily(session.familyId, session.userId, 'logout');
   }
@@ -139,7 +141,12 @@ export class TokensService {
         await this.webhooks.emit('token.reuse_detected', { user_id: session.userId, session: session.familyId }, manager);
       });
       this.metrics.reuseDetected.inc();
-      await this.audit.recordBestEffort({ type: 'token.reuse_detected', targetId: session.userId, ip: client.ip, details: { family: session.familyId } });
+      await this.audit.recordBestEffort({
+        type: 'token.reuse_detected',
+        targetId: session.userId,
+        ip: client.ip,
+        details: { family: session.familyId },
+      });
       throw new DomainError('TOKEN_REUSED', 'This refresh token was already used; every session descended from it has been revoked.');
     }
   }

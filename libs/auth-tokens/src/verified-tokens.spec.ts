@@ -10,7 +10,9 @@ describe('rememberingVerifier', () => {
     done(null, { exp: 100 });
   };
   const verify = (remembering: Verifier, token: string, withKey: unknown = key) =>
-    new Promise<{ error: Error | null; payload?: { exp?: number } }>((resolve) => remembering(token, withKey, {}, (error, payload) => resolve({ error, payload })));
+    new Promise<{ error: Error | null; payload?: { exp?: number } }>((resolve) =>
+      remembering(token, withKey, {}, (error, payload) => resolve({ error, payload })),
+    );
 
   beforeEach(() => {
     calls = [];

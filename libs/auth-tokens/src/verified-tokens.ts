@@ -1,6 +1,11 @@
 import { Strategy } from 'passport-jwt';
 
-export type Verifier = (token: string, key: unknown, options: object, done: (error: Error | null, payload?: { exp?: number }) => void) => void;
+export type Verifier = (
+  token: string,
+  key: unknown,
+  options: object,
+  done: (error: Error | null, payload?: { exp?: number }) => void,
+) => void;
 
 const MAX_REMEMBERED = 5000;
 
@@ -14,7 +19,8 @@ const MAX_REMEMBERED = 5000;
  */
 export function rememberVerifiedTokens(): void {
   const strategy = Strategy as unknown as { JwtVerifier: Verifier & { remembers?: true } };
-  if (!strategy.JwtVerifier.remembers) strategy.JwtVerifier = Object.assign(rememberingVerifier(strategy.JwtVerifier), { remembers: true as const });
+  if (!strategy.JwtVerifier.remembers)
+    strategy.JwtVerifier = Object.assign(rememberingVerifier(strategy.JwtVerifier), { remembers: true as const });
 }
 
 export function rememberingVerifier(verify: Verifier, now = () => Date.now()): Verifier {

@@ -30,7 +30,17 @@ export class AuthController {
   @RateLimit('signIn')
   @ApiOperation({ summary: 'Create an account with a REGISTER verification token' })
   @ApiCreatedResponse({ type: SessionResponseDto })
-  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'VERIFICATION_TOKEN_INVALID', 'USERNAME_TAKEN', 'ACCOUNT_EXISTS', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  @ApiErrorResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'IDENTIFIER_INVALID',
+    'VERIFICATION_TOKEN_INVALID',
+    'USERNAME_TAKEN',
+    'ACCOUNT_EXISTS',
+    'RATE_LIMITED',
+    'DATABASE_UNAVAILABLE',
+    'REDIS_UNAVAILABLE',
+  )
   async register(@Body() body: RegisterDto, @Client() client: ClientContext): Promise<SessionResponseDto> {
     return toResponse(await this.auth.register(body.identifier, body.username, body.verification_token, client));
   }
@@ -41,7 +51,16 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with a LOGIN verification token' })
   @ApiOkResponse({ type: SessionResponseDto })
-  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'VERIFICATION_TOKEN_INVALID', 'USER_BLOCKED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  @ApiErrorResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'IDENTIFIER_INVALID',
+    'VERIFICATION_TOKEN_INVALID',
+    'USER_BLOCKED',
+    'RATE_LIMITED',
+    'DATABASE_UNAVAILABLE',
+    'REDIS_UNAVAILABLE',
+  )
   async login(@Body() body: LoginDto, @Client() client: ClientContext): Promise<SessionResponseDto> {
     return toResponse(await this.auth.login(body.identifier, body.verification_token, client));
   }
@@ -59,7 +78,15 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Change your username (the same rules as at sign-up)' })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'USERNAME_TAKEN', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  @ApiErrorResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'AUTH_REQUIRED',
+    'TOKEN_INVALID',
+    'USERNAME_TAKEN',
+    'DATABASE_UNAVAILABLE',
+    'REDIS_UNAVAILABLE',
+  )
   async updateMe(@CurrentUser() user: User, @Body() body: UpdateMeDto, @Acting('self') actor: Actor): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.accounts.update({ id: user.id }, { username: body.username }, actor));
   }
@@ -73,8 +100,23 @@ export class AuthController {
     description: 'An account holds one email and one phone; a new one replaces the one of its kind, which is told and no longer signs in.',
   })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'VERIFICATION_TOKEN_INVALID', 'ACCOUNT_EXISTS', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
-  async changeIdentifier(@CurrentUser() user: User, @Body() body: ChangeIdentifierDto, @Acting('self') actor: Actor): Promise<UserResponseDto> {
+  @ApiErrorResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'IDENTIFIER_INVALID',
+    'AUTH_REQUIRED',
+    'TOKEN_INVALID',
+    'VERIFICATION_TOKEN_INVALID',
+    'ACCOUNT_EXISTS',
+    'RATE_LIMITED',
+    'DATABASE_UNAVAILABLE',
+    'REDIS_UNAVAILABLE',
+  )
+  async changeIdentifier(
+    @CurrentUser() user: User,
+    @Body() body: ChangeIdentifierDto,
+    @Acting('self') actor: Actor,
+  ): Promise<UserResponseDto> {
     return UserResponseDto.from(await this.auth.changeIdentifier(user, body.identifier, body.verification_token, actor));
   }
 
@@ -84,10 +126,19 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Delete your account',
-    description: 'Needs a fresh proof: a verification token from a LOGIN code for this account. Every session ends; the identifier can register again.',
+    description:
+      'Needs a fresh proof: a verification token from a LOGIN code for this account. Every session ends; the identifier can register again.',
   })
   @ApiNoContentResponse()
-  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'VERIFICATION_TOKEN_INVALID', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  @ApiErrorResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'AUTH_REQUIRED',
+    'TOKEN_INVALID',
+    'VERIFICATION_TOKEN_INVALID',
+    'DATABASE_UNAVAILABLE',
+    'REDIS_UNAVAILABLE',
+  )
   async deleteMe(@CurrentUser() user: User, @Body() body: DeleteMeDto, @Acting('self') actor: Actor): Promise<void> {
     await this.auth.deleteOwnAccount(user, body.verification_token, actor);
   }
@@ -115,9 +166,21 @@ export class AuthController {
   @Post('token/refresh')
   @RateLimit('signIn')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Rotate a refresh token into a new pair', description: 'Presenting a used refresh token again revokes its whole session family.' })
+  @ApiOperation({
+    summary: 'Rotate a refresh token into a new pair',
+    description: 'Presenting a used refresh token again revokes its whole session family.',
+  })
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'TOKEN_INVALID', 'TOKEN_REUSED', 'USER_BLOCKED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  @ApiErrorResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'TOKEN_INVALID',
+    'TOKEN_REUSED',
+    'USER_BLOCKED',
+    'RATE_LIMITED',
+    'DATABASE_UNAVAILABLE',
+    'REDIS_UNAVAILABLE',
+  )
   async refresh(@Body() body: RefreshDto, @Client() client: ClientContext): Promise<TokenPairDto> {
     return (await this.tokens.rotate(body.refresh, client)).tokens;
   }

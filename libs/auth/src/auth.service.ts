@@ -67,7 +67,13 @@ export class AuthService {
       return session;
     } catch (error) {
       // Written after the transaction has ended: the embedded database has a single session.
-      if (blockedUserId) await this.audit.recordBestEffort({ type: 'user.blocked_attempt', targetId: blockedUserId, ip: client.ip, details: { via: 'login' } });
+      if (blockedUserId)
+        await this.audit.recordBestEffort({
+          type: 'user.blocked_attempt',
+          targetId: blockedUserId,
+          ip: client.ip,
+          details: { via: 'login' },
+        });
       throw error;
     }
   }
@@ -78,7 +84,9 @@ export class AuthService {
    */
   async changeIdentifier(user: User, rawIdentifier: string, verificationToken: string, actor: Actor): Promise<User> {
     const identifier = this.otp.normalize(rawIdentifier);
-    const { user: changed, replaced } = await this.spendVerificationToken(verificationToken, 'CHANGE_IDENTIFIER', identifier, () => this.accounts.changeIdentifier({ id: user.id }, identifier, actor));
+    const { user: changed, replaced } = await this.spendVerificationToken(verificationToken, 'CHANGE_IDENTIFIER', identifier, () =>
+      this.accounts.changeIdentifier({ id: user.id }, identifier, actor),
+    );
     // After the commit, and never failing the change: a notice that cannot be queued is logged by the queue.
     if (replaced) await this.otp.sendNotice(replaced, 'CHANGE_IDENTIFIER', 'identifier-changed').catch(() => undefined);
     return changed;
@@ -90,7 +98,9 @@ export class AuthService {
    * (stolen, or left on a shared screen) cannot delete the account.
    */
   async deleteOwnAccount(user: User, verificationToken: string, actor: Actor): Promise<void> {
-    const identifiers = [user.email, user.phone].filter((value): value is string => value !== null).map((value) => this.otp.normalize(value));
+    const identifiers = [user.email, user.phone]
+      .filter((value): value is string => value !== null)
+      .map((value) => this.otp.normalize(value));
     let spent: SpentVerificationToken | undefined;
     for (const identifier of identifiers) {
       spent = await this.otp.consumeVerificationToken(verificationToken, 'LOGIN', identifier).catch((error: unknown) => {
@@ -99,7 +109,11 @@ export class AuthService {
       });
       if (spent) break;
     }
-    if (!spent) throw new DomainError('VERIFICATION_TOKEN_INVALID', 'The verification token is invalid, expired, already used, or not from a LOGIN code for this account.');
+    if (!spent)
+      throw new DomainError(
+        'VERIFICATION_TOKEN_INVALID',
+        'The verification token is invalid, expired, already used, or not from a LOGIN code for this account.',
+      );
     try {
       await this.accounts.delete({ id: user.id }, actor);
     } catch (error) {
@@ -117,7 +131,10 @@ export class AuthService {
     try {
       return await work();
     } catch (error) {
-      const retryable = isDatabaseUnavailable(error) || error instanceof DependencyUnavailableError || (error instanceof DomainError && error.code === 'USERNAME_TAKEN');
+      const retryable =
+        isDatabaseUnavailable(error) ||
+        error instanceof DependencyUnavailableError ||
+        (error instanceof DomainError && error.code === 'USERNAME_TAKEN');
       if (retryable) await spent.restore().catch(() => undefined);
       throw error;
     }

@@ -62,7 +62,8 @@ export function toDomainError(exception: unknown): DomainError {
   // AdminJS's own errors, from the admin panel's routes.
   const name = (exception as { name?: unknown })?.name;
   const message = String((exception as { message?: unknown })?.message ?? '');
-  if (name === 'NotFoundError' || message.startsWith('There are no resources with given id')) return new DomainError('NOT_FOUND', 'No such record or resource.');
+  if (name === 'NotFoundError' || message.startsWith('There are no resources with given id'))
+    return new DomainError('NOT_FOUND', 'No such record or resource.');
   if (name === 'ForbiddenError') return new DomainError('FORBIDDEN', 'You may not do that.');
   // Fastify's errors (body too large, unsupported media type, a bad URL) and the admin panel's
   // body parsers' carry a 4xx status rather than being HttpExceptions.
@@ -71,7 +72,10 @@ export function toDomainError(exception: unknown): DomainError {
   if (fromParser) return fromParser;
   const status = typeof withStatus?.statusCode === 'number' ? withStatus.statusCode : withStatus?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new DomainError(CODE_FOR_STATUS[status] ?? 'VALIDATION_FAILED', status === 413 ? 'The request body is too large.' : 'The request could not be read.');
+    return new DomainError(
+      CODE_FOR_STATUS[status] ?? 'VALIDATION_FAILED',
+      status === 413 ? 'The request body is too large.' : 'The request could not be read.',
+    );
   }
   return new DomainError('INTERNAL_ERROR', 'Something went wrong on our side.');
 }

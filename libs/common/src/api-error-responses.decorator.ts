@@ -18,7 +18,10 @@ export function ApiErrorResponses(...codes: ErrorCode[]): MethodDecorator & Clas
         type: ErrorResponseDto,
         description: `Codes: ${statusCodes.join(', ')}`,
         examples: Object.fromEntries(
-          statusCodes.map((code) => [code, { summary: code, value: { statusCode: status, error: STATUS_CODES[status], message: '…', code } }]),
+          statusCodes.map((code) => [
+            code,
+            { summary: code, value: { statusCode: status, error: STATUS_CODES[status], message: '…', code } },
+          ]),
         ),
       }),
     ),

@@ -24,8 +24,15 @@ export class DomainError extends Error {
 
 /** A backing server (Postgres or Redis) did not answer; the request can be retried later. */
 export class DependencyUnavailableError extends DomainError {
-  constructor(readonly dependency: 'database' | 'redis', cause?: unknown) {
-    super(dependency === 'database' ? 'DATABASE_UNAVAILABLE' : 'REDIS_UNAVAILABLE', `${dependency === 'database' ? 'The database' : 'Redis'} is unavailable; try again shortly.`, 2);
+  constructor(
+    readonly dependency: 'database' | 'redis',
+    cause?: unknown,
+  ) {
+    super(
+      dependency === 'database' ? 'DATABASE_UNAVAILABLE' : 'REDIS_UNAVAILABLE',
+      `${dependency === 'database' ? 'The database' : 'Redis'} is unavailable; try again shortly.`,
+      2,
+    );
     this.cause = cause;
   }
 }

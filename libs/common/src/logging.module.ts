@@ -10,7 +10,9 @@ import { routeTemplate } from './route-template.js';
 const PINO_LEVELS: Record<string, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
 // A safety net: should an object with one of these keys ever be logged, its value is not.
-const REDACTED = ['password', 'otp', 'code', 'verification_token', 'access', 'refresh', 'token', 'secret', 'authorization'].flatMap((key) => [key, `*.${key}`]);
+const REDACTED = ['password', 'otp', 'code', 'verification_token', 'access', 'refresh', 'token', 'secret', 'authorization'].flatMap(
+  (key) => [key, `*.${key}`],
+);
 
 /** The process's pino logger: JSON lines (or readable ones), each stamped with the request it belongs to. */
 function createRootLogger(config: AppConfig): Logger {
@@ -37,7 +39,14 @@ function createRootLogger(config: AppConfig): Logger {
   // Asynchronous: lines written while a write is under way go out together in the next one (one
   // syscall for many under load, at once when idle); pino flushes what is left when the process exits.
   if (config.http.logFormat === 'json') return pino(options, pino.destination({ sync: false }));
-  const readable = pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,context', singleLine: true, messageFormat: '{if context}[{context}] {end}{msg}' });
+  const readable = pretty({
+    sync: true,
+    colorize: Boolean(process.stdout.isTTY),
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context',
+    singleLine: true,
+    messageFormat: '{if context}[{context}] {end}{msg}',
+  });
   return pino(options, readable);
 }
 
@@ -81,7 +90,14 @@ export class LoggingModule {
       // No per-request middleware (forRoutes: []): the request lines come from logRequests, every
       // line gets its request id from the mixin above, and on Fastify that middleware would bind
       // Fastify's own request logger (disabled) in place of this one.
-      imports: [LoggerModule.forRoot({ pinoHttp: { logger: root, autoLogging: false }, useExisting: true, forRoutes: [], renameContext: 'context' })],
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: { logger: root, autoLogging: false },
+          useExisting: true,
+          forRoutes: [],
+          renameContext: 'context',
+        }),
+      ],
       providers: [{ provide: ROOT_LOGGER, useValue: root }],
       exports: [ROOT_LOGGER],
     };

@@ -23,7 +23,10 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
  * index on (created_at DESC, id DESC)). The cursor holds the time to the microsecond, as Postgres
  * does; a JavaScript Date would round it to the millisecond.
  */
-export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(query: SelectQueryBuilder<T>, page: PageRequest): Promise<Page<T>> {
+export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
+  query: SelectQueryBuilder<T>,
+  page: PageRequest,
+): Promise<Page<T>> {
   const alias = query.alias;
   query
     .addSelect(`(extract(epoch from ${alias}.created_at) * 1000000)::bigint::text`, 'page_position')
@@ -32,7 +35,10 @@ export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
     .limit(page.limit + 1);
   if (page.cursor) {
     const after = decodeCursor(page.cursor);
-    query.andWhere(`(${alias}.created_at, ${alias}.id) < (timestamptz 'epoch' + :pageMicros::bigint * interval '1 microsecond', :pageId::uuid)`, { pageMicros: after.micros, pageId: after.id });
+    query.andWhere(
+      `(${alias}.created_at, ${alias}.id) < (timestamptz 'epoch' + :pageMicros::bigint * interval '1 microsecond', :pageId::uuid)`,
+      { pageMicros: after.micros, pageId: after.id },
+    );
   }
   const { entities, raw } = await query.getRawAndEntities<{ page_position: string }>();
   const items = entities.slice(0, page.limit);

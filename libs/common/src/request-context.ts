@@ -34,7 +34,9 @@ export function trustedProxy(trustProxy: boolean | number | string): (address: s
 export function requestIdGenerator(trusted: (address: string, hop: number) => boolean): (request: IncomingMessage) => string {
   return (request) => {
     const offered = request.headers['x-request-id'];
-    return typeof offered === 'string' && ACCEPTABLE_ID.test(offered) && trusted(request.socket.remoteAddress ?? '', 0) ? offered : randomUUID();
+    return typeof offered === 'string' && ACCEPTABLE_ID.test(offered) && trusted(request.socket.remoteAddress ?? '', 0)
+      ? offered
+      : randomUUID();
   };
 }
 

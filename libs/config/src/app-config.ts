@@ -13,7 +13,18 @@ export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
   /** DATA_DIR: the embedded database, development secrets, and the running server's record. */
   readonly dataDir!: string;
-  readonly http!: { workers: number; port: number; host: string; bodyLimitBytes: number; corsOrigins: string[]; logLevel: string; logFormat: 'json' | 'pretty'; trustProxy: boolean | number | string; shutdownDrainDelayMs: number; shutdownGraceMs: number };
+  readonly http!: {
+    workers: number;
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    logLevel: string;
+    logFormat: 'json' | 'pretty';
+    trustProxy: boolean | number | string;
+    shutdownDrainDelayMs: number;
+    shutdownGraceMs: number;
+  };
   readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number; admin: number };
   readonly database!:
     | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
@@ -115,9 +126,12 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
     problems.push('HTTP_WORKERS: more than one needs DATABASE_URL and REDIS_URL (the embedded database and store belong to one process)');
   }
   if (env.HTTP_WORKERS > 1 && env.METRICS_ENABLED && env.METRICS_PORT === undefined) {
-    problems.push('METRICS_PORT: needed with HTTP_WORKERS > 1 (the supervisor serves the workers\' summed metrics there), or METRICS_ENABLED=false');
+    problems.push(
+      "METRICS_PORT: needed with HTTP_WORKERS > 1 (the supervisor serves the workers' summed metrics there), or METRICS_ENABLED=false",
+    );
   }
-  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) problems.push('REDIS_CLUSTER_NODES: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES)
+    problems.push('REDIS_CLUSTER_NODES: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
   const redisTarget: RedisTarget | undefined = env.REDIS_CLUSTER_NODES
     ? { clusterNodes: env.REDIS_CLUSTER_NODES.split(',').map((node) => (node.includes('://') ? node : `redis://${node}`)) }
     : env.REDIS_URL
@@ -127,8 +141,10 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production');
     if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) problems.push('REDIS_URL (or REDIS_CLUSTER_NODES): required in production');
     if (env.METRICS_ENABLED && !env.METRICS_TOKEN) problems.push('METRICS_TOKEN: required in production (or METRICS_ENABLED=false)');
-    if (env.JWT_ALGORITHM === 'HS256' && !env.JWT_SECRET) problems.push('JWT_SECRET: required in production with JWT_ALGORITHM=HS256 (at least 32 characters)');
-    if (env.JWT_ALGORITHM !== 'HS256' && !env.KEYS_ENCRYPTION_KEY) problems.push('KEYS_ENCRYPTION_KEY: required in production (32 random bytes, base64: openssl rand -base64 32)');
+    if (env.JWT_ALGORITHM === 'HS256' && !env.JWT_SECRET)
+      problems.push('JWT_SECRET: required in production with JWT_ALGORITHM=HS256 (at least 32 characters)');
+    if (env.JWT_ALGORITHM !== 'HS256' && !env.KEYS_ENCRYPTION_KEY)
+      problems.push('KEYS_ENCRYPTION_KEY: required in production (32 random bytes, base64: openssl rand -base64 32)');
     if (!env.OTP_SECRET) problems.push('OTP_SECRET: required in production (at least 32 characters)');
     if (!env.ADMIN_SESSION_SECRET) problems.push('ADMIN_SESSION_SECRET: required in production (at least 32 characters)');
     if (env.DELIVERY_CHANNEL === 'dev') problems.push('DELIVERY_CHANNEL: the development channel logs codes and is refused in production');
@@ -138,21 +154,32 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
   }
   const webhookEndpoints = parseWebhookEndpoints(env.WEBHOOK_ENDPOINTS, problems);
   const bootstrap = [env.ADMIN_BOOTSTRAP_USERNAME, env.ADMIN_BOOTSTRAP_EMAIL, env.ADMIN_BOOTSTRAP_PASSWORD];
-  if (bootstrap.some(Boolean) && !bootstrap.every(Boolean)) problems.push('ADMIN_BOOTSTRAP_USERNAME, ADMIN_BOOTSTRAP_EMAIL, ADMIN_BOOTSTRAP_PASSWORD: set all three, or none');
+  if (bootstrap.some(Boolean) && !bootstrap.every(Boolean))
+    problems.push('ADMIN_BOOTSTRAP_USERNAME, ADMIN_BOOTSTRAP_EMAIL, ADMIN_BOOTSTRAP_PASSWORD: set all three, or none');
   if (env.ADMIN_BOOTSTRAP_PASSWORD && [...env.ADMIN_BOOTSTRAP_PASSWORD].length < env.ADMIN_PASSWORD_MIN_LENGTH) {
     problems.push(`ADMIN_BOOTSTRAP_PASSWORD: at least ADMIN_PASSWORD_MIN_LENGTH (${env.ADMIN_PASSWORD_MIN_LENGTH}) characters`);
   }
-  if (env.DELIVERY_CHANNEL === 'live' && !env.SMTP_URL && !env.SMS_PROVIDER) problems.push('DELIVERY_CHANNEL: live needs SMTP_URL (email), SMS_PROVIDER (phone numbers), or both');
-  if (env.SMS_PROVIDER === 'twilio' && (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN || !(env.TWILIO_FROM || env.TWILIO_MESSAGING_SERVICE_SID))) {
+  if (env.DELIVERY_CHANNEL === 'live' && !env.SMTP_URL && !env.SMS_PROVIDER)
+    problems.push('DELIVERY_CHANNEL: live needs SMTP_URL (email), SMS_PROVIDER (phone numbers), or both');
+  if (
+    env.SMS_PROVIDER === 'twilio' &&
+    (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN || !(env.TWILIO_FROM || env.TWILIO_MESSAGING_SERVICE_SID))
+  ) {
     problems.push('SMS_PROVIDER: twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID');
   }
-  if (env.SMS_PROVIDER === 'webhook' && (!env.SMS_WEBHOOK_URL || !env.SMS_WEBHOOK_SECRET)) problems.push('SMS_PROVIDER: webhook needs SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET');
+  if (env.SMS_PROVIDER === 'webhook' && (!env.SMS_WEBHOOK_URL || !env.SMS_WEBHOOK_SECRET))
+    problems.push('SMS_PROVIDER: webhook needs SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
   const pgliteInMemory = source.PGLITE_MEMORY === '1';
   const secrets =
     env.JWT_SECRET && env.OTP_SECRET && env.ADMIN_SESSION_SECRET && env.KEYS_ENCRYPTION_KEY
-      ? { jwtSecret: env.JWT_SECRET, otpSecret: env.OTP_SECRET, adminSessionSecret: env.ADMIN_SESSION_SECRET, keysEncryptionKey: env.KEYS_ENCRYPTION_KEY }
+      ? {
+          jwtSecret: env.JWT_SECRET,
+          otpSecret: env.OTP_SECRET,
+          adminSessionSecret: env.ADMIN_SESSION_SECRET,
+          keysEncryptionKey: env.KEYS_ENCRYPTION_KEY,
+        }
       : loadDevelopmentSecrets(env.DATA_DIR, pgliteInMemory);
 
   return Object.assign(new AppConfig(), {
@@ -163,7 +190,9 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
       port: env.PORT,
       host: env.HOST,
       bodyLimitBytes: parseBytes(env.BODY_LIMIT),
-      corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      corsOrigins: env.CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
       logLevel: env.LOG_LEVEL,
       logFormat: (env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json')) as 'json' | 'pretty',
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
@@ -171,7 +200,12 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     },
     metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN, port: env.METRICS_PORT },
-    rateLimits: { otpRequest: env.RATE_LIMIT_OTP_REQUESTS_PER_IP, otpVerify: env.RATE_LIMIT_OTP_VERIFIES_PER_IP, signIn: env.RATE_LIMIT_SIGN_INS_PER_IP, admin: env.RATE_LIMIT_ADMIN_REQUESTS_PER_IP },
+    rateLimits: {
+      otpRequest: env.RATE_LIMIT_OTP_REQUESTS_PER_IP,
+      otpVerify: env.RATE_LIMIT_OTP_VERIFIES_PER_IP,
+      signIn: env.RATE_LIMIT_SIGN_INS_PER_IP,
+      admin: env.RATE_LIMIT_ADMIN_REQUESTS_PER_IP,
+    },
     database: env.DATABASE_URL
       ? {
           kind: 'postgres',
@@ -250,7 +284,9 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
       sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS,
       maxFailedSignInsPerAccount: env.ADMIN_MAX_FAILED_SIGN_INS_PER_ACCOUNT,
       maxFailedSignInsPerIp: env.ADMIN_MAX_FAILED_SIGN_INS_PER_IP,
-      bootstrap: bootstrap.every(Boolean) ? { username: env.ADMIN_BOOTSTRAP_USERNAME!, email: env.ADMIN_BOOTSTRAP_EMAIL!, password: env.ADMIN_BOOTSTRAP_PASSWORD! } : undefined,
+      bootstrap: bootstrap.every(Boolean)
+        ? { username: env.ADMIN_BOOTSTRAP_USERNAME!, email: env.ADMIN_BOOTSTRAP_EMAIL!, password: env.ADMIN_BOOTSTRAP_PASSWORD! }
+        : undefined,
     },
   });
 }
@@ -266,12 +302,21 @@ function parseWebhookEndpoints(raw: string | undefined, problems: string[]): { u
     return [];
   }
   const valid = (e: { url?: unknown; secret?: unknown; events?: unknown } | null) =>
-    e !== null && typeof e === 'object' && typeof e.url === 'string' && typeof e.secret === 'string' && /^whsec_[A-Za-z0-9+/=]{24,}$/.test(e.secret) && (e.events === undefined || (Array.isArray(e.events) && e.events.every((t: unknown) => typeof t === 'string')));
+    e !== null &&
+    typeof e === 'object' &&
+    typeof e.url === 'string' &&
+    typeof e.secret === 'string' &&
+    /^whsec_[A-Za-z0-9+/=]{24,}$/.test(e.secret) &&
+    (e.events === undefined || (Array.isArray(e.events) && e.events.every((t: unknown) => typeof t === 'string')));
   if (!Array.isArray(parsed) || !parsed.every(valid)) {
     problems.push('WEBHOOK_ENDPOINTS: must be a JSON array of {"url": "...", "secret": "whsec_<base64>", "events": ["..."]}');
     return [];
   }
-  return (parsed as { url: string; secret: string; events?: string[] }[]).map((e) => ({ url: e.url, secret: e.secret, events: e.events ?? [] }));
+  return (parsed as { url: string; secret: string; events?: string[] }[]).map((e) => ({
+    url: e.url,
+    secret: e.secret,
+    events: e.events ?? [],
+  }));
 }
 
 /** `16kb` → 16384 (b, kb, mb: powers of 1024, as Express's body parser read them). */

@@ -64,7 +64,8 @@ export class EnvironmentVariables {
    * Redis Cluster instead of one Redis: some of its nodes, comma-separated, as host:port or
    * redis(s):// URLs (credentials from the first one apply to every node). The rest are discovered.
    */
-  @IsOptional() @Matches(/^((rediss?:\/\/[^,\s]+)|([^,\s:/]+:\d+))(,((rediss?:\/\/[^,\s]+)|([^,\s:/]+:\d+)))*$/, {
+  @IsOptional()
+  @Matches(/^((rediss?:\/\/[^,\s]+)|([^,\s:/]+:\d+))(,((rediss?:\/\/[^,\s]+)|([^,\s:/]+:\d+)))*$/, {
     message: 'REDIS_CLUSTER_NODES must be a comma-separated list of host:port or redis:// URLs',
   })
   REDIS_CLUSTER_NODES?: string;

@@ -5,8 +5,14 @@ import type { AppConfig } from './app-config.js';
 /** Which backends a process uses, as one short phrase (no credentials). */
 export function backendsOf(config: AppConfig): string {
   const { database, redis } = config;
-  const databaseText = database.kind === 'postgres' ? `Postgres at ${hostAndPath(database.url)}` : `the embedded database in ${database.dataDir ?? 'memory'}`;
-  const storeText = redis.kind === 'redis' ? ('url' in redis.target ? `Redis at ${hostAndPath(redis.target.url)}` : 'a Redis Cluster') : 'the in-process store';
+  const databaseText =
+    database.kind === 'postgres' ? `Postgres at ${hostAndPath(database.url)}` : `the embedded database in ${database.dataDir ?? 'memory'}`;
+  const storeText =
+    redis.kind === 'redis'
+      ? 'url' in redis.target
+        ? `Redis at ${hostAndPath(redis.target.url)}`
+        : 'a Redis Cluster'
+      : 'the in-process store';
   return `${databaseText} and ${storeText}`;
 }
 

@@ -3,7 +3,6 @@ import { isProcessAlive } from '#config';
 
 export class DataDirInUseError extends Error {}
 
-
 /**
  * PGlite allows one process per data directory, and a second one opening it would corrupt it.
  * Takes `<dataDir>.lock` (holding our pid) or throws DataDirInUseError naming the holder; a lock

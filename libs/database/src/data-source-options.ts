@@ -11,7 +11,14 @@ import { AuditRequestId1795660000000 } from './migrations/1795660000000-audit-re
 import { AccountManagement1795670000000 } from './migrations/1795670000000-account-management.js';
 
 // Listed explicitly (not globbed) so the build, jest and the typeorm CLI all load the same set.
-export const migrations = [InitialSchema1795478400000, AuditAndDevOutbox1795554000000, SigningKeys1795640000000, Webhooks1795650000000, AuditRequestId1795660000000, AccountManagement1795670000000];
+export const migrations = [
+  InitialSchema1795478400000,
+  AuditAndDevOutbox1795554000000,
+  SigningKeys1795640000000,
+  Webhooks1795650000000,
+  AuditRequestId1795660000000,
+  AccountManagement1795670000000,
+];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Entities = MixedList<Function | string | EntitySchema>;

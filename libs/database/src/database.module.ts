@@ -36,7 +36,10 @@ export class DatabaseModule implements OnApplicationShutdown {
           useFactory: async (config: AppConfig) => {
             const logger = new Logger('Database');
             let dataSourceOptions = buildDataSourceOptions(config, entities);
-            let where = config.database.kind === 'postgres' ? 'Postgres (DATABASE_URL)' : `embedded PGlite (${config.database.dataDir ?? 'in memory'})`;
+            let where =
+              config.database.kind === 'postgres'
+                ? 'Postgres (DATABASE_URL)'
+                : `embedded PGlite (${config.database.dataDir ?? 'in memory'})`;
             const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : undefined;
             if (dataDir) {
               try {

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '#audit';
 import { WebhooksService, type WebhookData, type WebhookEventType } from '#webhooks';
-import { PUBLISHED, type AccountEventMap, type AccountEventType, type AccountFacts, type AccountOf, type PublishedEventType } from './account-events.js';
+import {
+  PUBLISHED,
+  type AccountEventMap,
+  type AccountEventType,
+  type AccountFacts,
+  type AccountOf,
+  type PublishedEventType,
+} from './account-events.js';
 
 /**
  * The one call for something that happened to an account: its audit row and, for a published
@@ -16,9 +23,17 @@ export class AccountEvents {
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {}
 
-  async record<K extends AccountEventType>(manager: EntityManager, type: K, account: AccountOf<K>, actor: Actor, event: AccountEventMap[K]): Promise<void> {
+  async record<K extends AccountEventType>(
+    manager: EntityManager,
+    type: K,
+    account: AccountOf<K>,
+    actor: Actor,
+    event: AccountEventMap[K],
+  ): Promise<void> {
     if (isPublished(type)) {
-      const published = (PUBLISHED[type] as (account: AccountFacts, event: unknown, actor: Actor) => { type: WebhookEventType; data: WebhookData })(account as AccountFacts, event, actor);
+      const published = (
+        PUBLISHED[type] as (account: AccountFacts, event: unknown, actor: Actor) => { type: WebhookEventType; data: WebhookData }
+      )(account as AccountFacts, event, actor);
       await this.webhooks.emit(published.type, published.data, manager);
     }
     const details = Object.keys(event).length ? (event as Record<string, string | number | boolean>) : undefined;

@@ -35,7 +35,11 @@ export type PublishedEventType = 'user.signed_up' | 'user.created' | 'user.logge
 /** A published event needs the account's facts for its payload; the others only its id. */
 export type AccountOf<K extends AccountEventType> = K extends PublishedEventType ? AccountFacts : Pick<AccountFacts, 'id'>;
 
-type Publish<K extends AccountEventType> = (account: AccountFacts, event: AccountEventMap[K], actor: Actor) => { type: WebhookEventType; data: WebhookData };
+type Publish<K extends AccountEventType> = (
+  account: AccountFacts,
+  event: AccountEventMap[K],
+  actor: Actor,
+) => { type: WebhookEventType; data: WebhookData };
 
 /**
  * The webhook each event is published as. The published names and payloads are an API that
@@ -43,10 +47,25 @@ type Publish<K extends AccountEventType> = (account: AccountFacts, event: Accoun
  * operator's creation both publish `user.created`.
  */
 export const PUBLISHED: { [K in PublishedEventType]: Publish<K> } = {
-  'user.signed_up': (account) => ({ type: 'user.created', data: { user_id: account.id, username: account.username, email: account.email, phone: account.phone } }),
-  'user.created': (account, _event, actor) => ({ type: 'user.created', data: { user_id: account.id, username: account.username, email: account.email, phone: account.phone, via: actor.via } }),
+  'user.signed_up': (account) => ({
+    type: 'user.created',
+    data: { user_id: account.id, username: account.username, email: account.email, phone: account.phone },
+  }),
+  'user.created': (account, _event, actor) => ({
+    type: 'user.created',
+    data: { user_id: account.id, username: account.username, email: account.email, phone: account.phone, via: actor.via },
+  }),
   'user.logged_in': (account) => ({ type: 'user.logged_in', data: { user_id: account.id, username: account.username } }),
-  'user.blocked': (account, _event, actor) => ({ type: 'user.blocked', data: { user_id: account.id, username: account.username, via: actor.via } }),
-  'user.unblocked': (account, _event, actor) => ({ type: 'user.unblocked', data: { user_id: account.id, username: account.username, via: actor.via } }),
-  'user.deleted': (account, _event, actor) => ({ type: 'user.deleted', data: { user_id: account.id, username: account.username, via: actor.via } }),
+  'user.blocked': (account, _event, actor) => ({
+    type: 'user.blocked',
+    data: { user_id: account.id, username: account.username, via: actor.via },
+  }),
+  'user.unblocked': (account, _event, actor) => ({
+    type: 'user.unblocked',
+    data: { user_id: account.id, username: account.username, via: actor.via },
+  }),
+  'user.deleted': (account, _event, actor) => ({
+    type: 'user.deleted',
+    data: { user_id: account.id, username: account.username, via: actor.via },
+  }),
 };

@@ -7,11 +7,16 @@ import { ShutdownState } from './shutdown-state.js';
 import { DeliveryChannel, DeliveryQueue, type DeliveryStats } from '#otp';
 
 class ReadinessDto {
-  @ApiProperty({ enum: ['ok', 'degraded', 'unavailable'], description: '`degraded`: ready, but the delivery queue is backed up or failing' }) status!: string;
+  @ApiProperty({
+    enum: ['ok', 'degraded', 'unavailable'],
+    description: '`degraded`: ready, but the delivery queue is backed up or failing',
+  })
+  status!: string;
   @ApiProperty({ example: { database: 'up', redis: 'up' } }) checks!: Record<string, DependencyState>;
   @ApiProperty({
     required: false,
-    description: 'Live delivery only: the queue, `degraded` over DELIVERY_DEGRADED_BACKLOG messages waiting or DELIVERY_DEGRADED_FAILURES dead letters in 15 minutes',
+    description:
+      'Live delivery only: the queue, `degraded` over DELIVERY_DEGRADED_BACKLOG messages waiting or DELIVERY_DEGRADED_FAILURES dead letters in 15 minutes',
     example: { status: 'ok', queued: 0, delivered: 12, deadLettered: 0, deadLetteredLast15m: 0 },
   })
   delivery?: DeliveryStats | { status: 'unknown' };
@@ -37,15 +42,28 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: Postgres and Redis answer, and the process is not shutting down' })
   @ApiOkResponse({ type: ReadinessDto })
-  @ApiServiceUnavailableResponse({ description: 'The error shape (code NOT_READY) plus `checks`, naming what is down (`shutdown: draining` once SIGTERM has arrived).' })
+  @ApiServiceUnavailableResponse({
+    description: 'The error shape (code NOT_READY) plus `checks`, naming what is down (`shutdown: draining` once SIGTERM has arrived).',
+  })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<object> {
     const checks: Record<string, DependencyState | 'draining'> = await this.health.check();
     if (this.shutdown.draining) checks.shutdown = 'draining';
-    const down = Object.entries(checks).filter(([, state]) => state === 'down' || state === 'draining').map(([name]) => name);
+    const down = Object.entries(checks)
+      .filter(([, state]) => state === 'down' || state === 'draining')
+      .map(([name]) => name);
     // The queue's backlog and failures, for operators; a failing mail server does not make the API unready.
-    const delivery = this.delivery instanceof DeliveryQueue ? { delivery: await this.delivery.stats().catch(() => ({ status: 'unknown' as const })) } : {};
+    const delivery =
+      this.delivery instanceof DeliveryQueue ? { delivery: await this.delivery.stats().catch(() => ({ status: 'unknown' as const })) } : {};
     if (!down.length) return { status: delivery.delivery?.status === 'degraded' ? 'degraded' : 'ok', checks, ...delivery };
     void reply.code(503);
-    return { statusCode: 503, error: 'Service Unavailable', message: `Unavailable: ${down.join(', ')}`, code: 'NOT_READY', status: 'unavailable', checks, ...delivery };
+    return {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: `Unavailable: ${down.join(', ')}`,
+      code: 'NOT_READY',
+      status: 'unavailable',
+      checks,
+      ...delivery,
+    };
   }
 }

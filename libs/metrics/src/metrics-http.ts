@@ -13,7 +13,10 @@ import type { Metrics } from './metrics.js';
  */
 export function recordHttpMetrics(fastify: FastifyInstance, metrics: Metrics): void {
   fastify.addHook('onResponse', (request, reply, done) => {
-    metrics.httpDuration.observe({ method: request.method, route: routeTemplate(request), status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.httpDuration.observe(
+      { method: request.method, route: routeTemplate(request), status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
     done();
   });
 }

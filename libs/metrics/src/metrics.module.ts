@@ -1,5 +1,13 @@
 import { createServer, type Server } from 'node:http';
-import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { AggregatorRegistry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '#config';

@@ -20,19 +20,42 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly codesRequested = this.counter('otp_codes_requested_total', 'One-time codes requested (a notice sent instead of a code included)', ['purpose', 'channel']);
-  readonly codesDelivered = this.counter('otp_codes_delivered_total', 'Messages handed over to the mail server, SMS provider or development outbox', ['channel']);
+  readonly codesRequested = this.counter(
+    'otp_codes_requested_total',
+    'One-time codes requested (a notice sent instead of a code included)',
+    ['purpose', 'channel'],
+  );
+  readonly codesDelivered = this.counter(
+    'otp_codes_delivered_total',
+    'Messages handed over to the mail server, SMS provider or development outbox',
+    ['channel'],
+  );
   readonly deliveryFailures = this.counter('otp_delivery_failures_total', 'Messages given up on (dead-lettered)', ['channel']);
   readonly codesVerified = this.counter('otp_codes_verified_total', 'Codes verified', ['purpose', 'channel']);
-  readonly verifyFailures = this.counter('otp_verify_failures_total', 'Failed verifications, by reason: wrong, expired (or no code), burned, locked', ['purpose', 'channel', 'reason']);
-  readonly codesLocked = this.counter('otp_codes_locked_total', 'Codes burned by too many wrong guesses, and identifiers locked', ['purpose', 'channel', 'scope']);
+  readonly verifyFailures = this.counter(
+    'otp_verify_failures_total',
+    'Failed verifications, by reason: wrong, expired (or no code), burned, locked',
+    ['purpose', 'channel', 'reason'],
+  );
+  readonly codesLocked = this.counter('otp_codes_locked_total', 'Codes burned by too many wrong guesses, and identifiers locked', [
+    'purpose',
+    'channel',
+    'scope',
+  ]);
   readonly tokensIssued = this.counter('auth_tokens_issued_total', 'Token pairs issued, by flow: register, login, refresh', ['flow']);
   readonly tokensRefreshed = this.counter('auth_tokens_refreshed_total', 'Refresh tokens rotated', []);
-  readonly reuseDetected = this.counter('auth_refresh_reuse_detected_total', 'Rotated refresh tokens presented again (their session family is revoked)', []);
+  readonly reuseDetected = this.counter(
+    'auth_refresh_reuse_detected_total',
+    'Rotated refresh tokens presented again (their session family is revoked)',
+    [],
+  );
   readonly rateLimitHits = this.counter('rate_limit_hits_total', 'Requests refused by a per-IP limit, by route template', ['route']);
 
   readonly deliveryQueueDepth = this.gauge('otp_delivery_queue_depth', 'Messages waiting to be sent, being sent, or waiting for a retry');
-  readonly deliveryDeadLetters = this.gauge('otp_delivery_dead_letters', 'Dead letters kept (Redis: the last 7 days; in process: since start)');
+  readonly deliveryDeadLetters = this.gauge(
+    'otp_delivery_dead_letters',
+    'Dead letters kept (Redis: the last 7 days; in process: since start)',
+  );
   readonly dbPoolInUse = this.gauge('db_pool_connections_in_use', 'Database connections checked out of the pool');
   readonly dbPoolIdle = this.gauge('db_pool_connections_idle', 'Database connections idle in the pool');
   readonly dbPoolWaiting = this.gauge('db_pool_waiting_requests', 'Queries waiting for a database connection');

@@ -11,7 +11,9 @@ export class OtpCrypto {
   /** Uniform over all `length`-digit strings (crypto.randomInt has no modulo bias). */
   generateCode(): string {
     const { length } = this.config.otp;
-    return randomInt(0, 10 ** length).toString().padStart(length, '0');
+    return randomInt(0, 10 ** length)
+      .toString()
+      .padStart(length, '0');
   }
 
   /**

@@ -4,7 +4,10 @@ import type { OtpStore } from './otp-store.js';
  * The behaviour both OtpStore implementations promise. Run against the in-process store by
  * otp-store.memory.spec.ts and against a real Redis by test/real-services/otp-store.redis.e2e-spec.ts.
  */
-export function otpStoreContract(name: string, setup: () => Promise<{ store: OtpStore; advance(seconds: number): Promise<void>; close(): Promise<void> }>) {
+export function otpStoreContract(
+  name: string,
+  setup: () => Promise<{ store: OtpStore; advance(seconds: number): Promise<void>; close(): Promise<void> }>,
+) {
   describe(`OtpStore contract: ${name}`, () => {
     let store: OtpStore;
     let advance: (seconds: number) => Promise<void>;
@@ -13,8 +16,12 @@ export function otpStoreContract(name: string, setup: () => Promise<{ store: Otp
     const id = () => `contract-${process.pid}-${Date.now()}-${n++}@example.com`;
     const issue = (identifier: string, overrides = {}) =>
       store.issueCode({ purpose: 'LOGIN', identifier, codeHash: 'H', ttlSeconds: 2, cooldownSeconds: 60, hourlyLimit: 10, ...overrides });
-    const verify = (identifier: string, codeHash: string, tokenHash = `t-${identifier}`, lock = { failuresBeforeLock: 100, lockSeconds: 60 }) =>
-      store.verifyCode({ purpose: 'LOGIN', identifier, codeHash, maxAttempts: 3, tokenHash, tokenTtlSeconds: 60, ...lock });
+    const verify = (
+      identifier: string,
+      codeHash: string,
+      tokenHash = `t-${identifier}`,
+      lock = { failuresBeforeLock: 100, lockSeconds: 60 },
+    ) => store.verifyCode({ purpose: 'LOGIN', identifier, codeHash, maxAttempts: 3, tokenHash, tokenTtlSeconds: 60, ...lock });
 
     beforeAll(async () => ({ store, advance, close } = await setup()));
     afterAll(() => close());
@@ -32,7 +39,10 @@ export function otpStoreContract(name: string, setup: () => Promise<{ store: Otp
       await issue(identifier, { cooldownSeconds: 0, hourlyLimit: 3 });
       await issue(identifier, { cooldownSeconds: 0, hourlyLimit: 3, purpose: 'REGISTER' });
       await issue(identifier, { cooldownSeconds: 0, hourlyLimit: 3 });
-      expect(await issue(identifier, { cooldownSeconds: 0, hourlyLimit: 3 })).toEqual({ outcome: 'hourly-limit', retryAfterSeconds: expect.any(Number) });
+      expect(await issue(identifier, { cooldownSeconds: 0, hourlyLimit: 3 })).toEqual({
+        outcome: 'hourly-limit',
+        retryAfterSeconds: expect.any(Number),
+      });
     });
 
     it('verifies the right hash once, creating the verification token bound to purpose and identifier', async () => {
@@ -82,7 +92,9 @@ export function otpStoreContract(name: string, setup: () => Promise<{ store: Otp
       const identifier = id();
       await issue(identifier);
       await verify(identifier, 'H', `spend-${identifier}`);
-      const results = await Promise.all(Array.from({ length: 20 }, () => store.consumeVerificationToken(`spend-${identifier}`, 'LOGIN', identifier)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.consumeVerificationToken(`spend-${identifier}`, 'LOGIN', identifier)),
+      );
       expect(results.filter((msLeft) => msLeft > 0)).toHaveLength(1);
     });
 
@@ -95,7 +107,11 @@ export function otpStoreContract(name: string, setup: () => Promise<{ store: Otp
       expect(await verify(identifier, 'X', 'a', lock)).toEqual({ outcome: 'burned' });
       await issue(identifier, { cooldownSeconds: 0 });
       expect(await verify(identifier, 'X', 'a', lock)).toEqual({ outcome: 'locked', retryAfterSeconds: 1, lockedNow: true });
-      expect(await verify(identifier, 'H', 'a', lock)).toEqual({ outcome: 'locked', retryAfterSeconds: expect.any(Number), lockedNow: false });
+      expect(await verify(identifier, 'H', 'a', lock)).toEqual({
+        outcome: 'locked',
+        retryAfterSeconds: expect.any(Number),
+        lockedNow: false,
+      });
       expect(await issue(identifier, { cooldownSeconds: 0 })).toEqual({ outcome: 'locked', retryAfterSeconds: expect.any(Number) });
       await advance(1.2);
       expect(await issue(identifier, { cooldownSeconds: 0 })).toEqual({ outcome: 'issued' });

@@ -59,7 +59,11 @@ export class MemoryOtpStore extends OtpStore {
     if (safeEqual(stored.hash, input.codeHash)) {
       this.entries.delete(key);
       this.entries.delete(failures);
-      this.set(verificationTokenKey(input.identifier, input.tokenHash), verificationTokenPayload(input.purpose, input.identifier), input.tokenTtlSeconds);
+      this.set(
+        verificationTokenKey(input.identifier, input.tokenHash),
+        verificationTokenPayload(input.purpose, input.identifier),
+        input.tokenTtlSeconds,
+      );
       return { outcome: 'verified' };
     }
     const failed = ((this.get(failures) as number | undefined) ?? 0) + 1;

@@ -28,7 +28,12 @@ export class RedisOtpStore extends OtpStore {
   async issueCode(input: IssueCodeInput): Promise<IssueResult> {
     const [status, seconds] = (await this.redis.evalScript(
       issueCode,
-      [otpKey(input.purpose, input.identifier), cooldownKey(input.purpose, input.identifier), hourlyKey(input.identifier), lockKey(input.identifier)],
+      [
+        otpKey(input.purpose, input.identifier),
+        cooldownKey(input.purpose, input.identifier),
+        hourlyKey(input.identifier),
+        lockKey(input.identifier),
+      ],
       [input.codeHash, String(input.ttlSeconds), String(input.cooldownSeconds), String(input.hourlyLimit)],
     )) as [number, number];
     if (status === 0) return { outcome: 'issued' };
@@ -38,7 +43,12 @@ export class RedisOtpStore extends OtpStore {
   async verifyCode(input: VerifyCodeInput): Promise<VerifyResult> {
     const [status, left] = (await this.redis.evalScript(
       verifyCode,
-      [otpKey(input.purpose, input.identifier), verificationTokenKey(input.identifier, input.tokenHash), failuresKey(input.identifier), lockKey(input.identifier)],
+      [
+        otpKey(input.purpose, input.identifier),
+        verificationTokenKey(input.identifier, input.tokenHash),
+        failuresKey(input.identifier),
+        lockKey(input.identifier),
+      ],
       [
         input.codeHash,
         String(input.maxAttempts),
@@ -63,12 +73,19 @@ export class RedisOtpStore extends OtpStore {
   }
 
   async consumeVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string): Promise<number> {
-    return (await this.redis.evalScript(consumeToken, [verificationTokenKey(identifier, tokenHash)], [verificationTokenPayload(purpose, identifier)])) as number;
+    return (await this.redis.evalScript(
+      consumeToken,
+      [verificationTokenKey(identifier, tokenHash)],
+      [verificationTokenPayload(purpose, identifier)],
+    )) as number;
   }
 
   async restoreVerificationToken(tokenHash: string, purpose: OtpPurpose, identifier: string, ttlMs: number): Promise<void> {
     await this.redis.run((client) =>
-      client.set(verificationTokenKey(identifier, tokenHash), verificationTokenPayload(purpose, identifier), { PX: Math.max(1, Math.round(ttlMs)), NX: true }),
+      client.set(verificationTokenKey(identifier, tokenHash), verificationTokenPayload(purpose, identifier), {
+        PX: Math.max(1, Math.round(ttlMs)),
+        NX: true,
+      }),
     );
   }
 

@@ -21,10 +21,23 @@ export class OtpController {
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Send a one-time code',
-    description: 'Answers alike whether or not an account exists. CHANGE_IDENTIFIER (a new email or phone for your account) needs your bearer token; REGISTER and LOGIN need none.',
+    description:
+      'Answers alike whether or not an account exists. CHANGE_IDENTIFIER (a new email or phone for your account) needs your bearer token; REGISTER and LOGIN need none.',
   })
   @ApiOkResponse({ type: RequestOtpResponseDto })
-  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'AUTH_REQUIRED', 'TOKEN_INVALID', 'OTP_COOLDOWN', 'OTP_RATE_LIMITED', 'IDENTIFIER_LOCKED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE')
+  @ApiErrorResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'IDENTIFIER_INVALID',
+    'AUTH_REQUIRED',
+    'TOKEN_INVALID',
+    'OTP_COOLDOWN',
+    'OTP_RATE_LIMITED',
+    'IDENTIFIER_LOCKED',
+    'RATE_LIMITED',
+    'DATABASE_UNAVAILABLE',
+    'REDIS_UNAVAILABLE',
+  )
   async request(@Body() body: RequestOtpDto, @CurrentUser() user: User | undefined): Promise<RequestOtpResponseDto> {
     const sent = await this.otp.requestCode(body.identifier, body.purpose, user);
     return {
@@ -39,7 +52,17 @@ export class OtpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Prove a code and get a single-use verification token' })
   @ApiOkResponse({ type: VerifyOtpResponseDto })
-  @ApiErrorResponses('VALIDATION_FAILED', 'MALFORMED_JSON', 'IDENTIFIER_INVALID', 'OTP_INVALID', 'OTP_EXPIRED', 'OTP_LOCKED', 'IDENTIFIER_LOCKED', 'RATE_LIMITED', 'REDIS_UNAVAILABLE')
+  @ApiErrorResponses(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'IDENTIFIER_INVALID',
+    'OTP_INVALID',
+    'OTP_EXPIRED',
+    'OTP_LOCKED',
+    'IDENTIFIER_LOCKED',
+    'RATE_LIMITED',
+    'REDIS_UNAVAILABLE',
+  )
   async verify(@Body() body: VerifyOtpDto): Promise<VerifyOtpResponseDto> {
     const issued = await this.otp.verifyCode(body.identifier, body.purpose, body.otp);
     return { verification_token: issued.verificationToken, expires_in: issued.expiresInSeconds };

@@ -27,13 +27,23 @@ describe('OtpService', () => {
   beforeEach(() => {
     store = new MemoryOtpStore(new SystemClock());
     channel = new RecordingChannel();
-    service = new OtpService(config, store, channel, crypto, users, { recordBestEffort: async () => undefined } as unknown as AuditService, new Metrics());
+    service = new OtpService(
+      config,
+      store,
+      channel,
+      crypto,
+      users,
+      { recordBestEffort: async () => undefined } as unknown as AuditService,
+      new Metrics(),
+    );
   });
   afterEach(() => store.close());
 
   it('sends a six-digit code to a new identifier asking to register', async () => {
     await service.requestCode('new@example.com', 'REGISTER');
-    expect(channel.sent).toEqual([expect.objectContaining({ kind: 'code', code: expect.stringMatching(/^\d{6}$/), expiresInSeconds: 300 })]);
+    expect(channel.sent).toEqual([
+      expect.objectContaining({ kind: 'code', code: expect.stringMatching(/^\d{6}$/), expiresInSeconds: 300 }),
+    ]);
   });
 
   it('sends a notice without a code when the request could not lead anywhere', async () => {
@@ -62,12 +72,18 @@ describe('OtpService', () => {
     await service.requestCode('new@example.com', 'REGISTER');
     const { verificationToken } = await service.verifyCode('new@example.com', 'REGISTER', channel.sent[0].code!);
     const identifier = service.normalize('new@example.com');
-    await expect(service.consumeVerificationToken(verificationToken, 'LOGIN', identifier)).rejects.toMatchObject({ code: 'VERIFICATION_TOKEN_INVALID' });
+    await expect(service.consumeVerificationToken(verificationToken, 'LOGIN', identifier)).rejects.toMatchObject({
+      code: 'VERIFICATION_TOKEN_INVALID',
+    });
     const spent = await service.consumeVerificationToken(verificationToken, 'REGISTER', identifier);
-    await expect(service.consumeVerificationToken(verificationToken, 'REGISTER', identifier)).rejects.toMatchObject({ code: 'VERIFICATION_TOKEN_INVALID' });
+    await expect(service.consumeVerificationToken(verificationToken, 'REGISTER', identifier)).rejects.toMatchObject({
+      code: 'VERIFICATION_TOKEN_INVALID',
+    });
     // Given back (the registration failed on a dependency): spendable once more.
     await spent.restore();
     await service.consumeVerificationToken(verificationToken, 'REGISTER', identifier);
-    await expect(service.consumeVerificationToken(verificationToken, 'REGISTER', identifier)).rejects.toMatchObject({ code: 'VERIFICATION_TOKEN_INVALID' });
+    await expect(service.consumeVerificationToken(verificationToken, 'REGISTER', identifier)).rejects.toMatchObject({
+      code: 'VERIFICATION_TOKEN_INVALID',
+    });
   });
 });

@@ -46,7 +46,8 @@ export class OtpService {
   async requestCode(rawIdentifier: string, purpose: OtpPurpose, requester?: { id: string }): Promise<CodeRequested> {
     // A new address for an account is asked for by its signed-in owner; whether the address is free
     // is then answered exactly as REGISTER answers it.
-    if (purpose === 'CHANGE_IDENTIFIER' && !requester) throw new DomainError('AUTH_REQUIRED', 'CHANGE_IDENTIFIER needs the access token of the account the address is for.');
+    if (purpose === 'CHANGE_IDENTIFIER' && !requester)
+      throw new DomainError('AUTH_REQUIRED', 'CHANGE_IDENTIFIER needs the access token of the account the address is for.');
     const identifier = this.normalize(rawIdentifier);
     const { ttlSeconds, resendCooldownSeconds, hourlyLimit } = this.config.otp;
     const accountExists = await this.users.existsByIdentifier(identifier);
@@ -61,7 +62,11 @@ export class OtpService {
       hourlyLimit,
     });
     if (issued.outcome === 'cooldown') {
-      throw new DomainError('OTP_COOLDOWN', `A code was sent recently; wait ${issued.retryAfterSeconds} s before asking again.`, issued.retryAfterSeconds);
+      throw new DomainError(
+        'OTP_COOLDOWN',
+        `A code was sent recently; wait ${issued.retryAfterSeconds} s before asking again.`,
+        issued.retryAfterSeconds,
+      );
     }
     if (issued.outcome === 'locked') throw identifierLocked(issued.retryAfterSeconds);
     if (issued.outcome === 'hourly-limit') {
@@ -112,7 +117,10 @@ export class OtpService {
       case 'locked':
         // Recorded when the lock starts, not for every refused attempt during it.
         if (result.lockedNow) {
-          await this.audit.recordBestEffort({ type: 'otp.identifier_locked', details: { purpose, identifier: identifier.value, seconds: lockoutSeconds } });
+          await this.audit.recordBestEffort({
+            type: 'otp.identifier_locked',
+            details: { purpose, identifier: identifier.value, seconds: lockoutSeconds },
+          });
         }
         throw identifierLocked(result.retryAfterSeconds);
     }

@@ -149,7 +149,8 @@ export class RedisConnection {
 
   /** Reads the cluster's topology again, unless that is already under way or was just tried. */
   private rediscoverSoon(): Promise<void> {
-    if (this.discovery || this.closed || Date.now() - this.lastDiscoveryAt < REDISCOVER_INTERVAL_MS) return this.discovery ?? Promise.resolve();
+    if (this.discovery || this.closed || Date.now() - this.lastDiscoveryAt < REDISCOVER_INTERVAL_MS)
+      return this.discovery ?? Promise.resolve();
     return this.rediscover();
   }
 
@@ -185,7 +186,9 @@ export class RedisConnection {
     const previous = this.current;
     this.current = cluster;
     this.currentCache = await caching(redisClusterInsStore(cluster, { rootNodes: [] }));
-    this.logger.log(`Redis Cluster ${previous ? 'topology refreshed' : 'connection ready'}: ${cluster.masters.map((m) => m.address).join(', ')}`);
+    this.logger.log(
+      `Redis Cluster ${previous ? 'topology refreshed' : 'connection ready'}: ${cluster.masters.map((m) => m.address).join(', ')}`,
+    );
     await closeClient(previous);
   }
 }

@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, createSecretKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPair,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, In, type EntityManager } from 'typeorm';
@@ -83,11 +91,16 @@ export class SigningKeysService implements OnModuleDestroy {
     if (!this.asymmetric) return Promise.resolve();
     this.loading ??= (async () => {
       if (this.config.keys.encryptionKeyGenerated) {
-        this.logger.warn('KEYS_ENCRYPTION_KEY is not set: private signing keys are encrypted under a development key kept in DATA_DIR/development-secrets.json');
+        this.logger.warn(
+          'KEYS_ENCRYPTION_KEY is not set: private signing keys are encrypted under a development key kept in DATA_DIR/development-secrets.json',
+        );
       }
       await this.ensureKeys();
       await this.reload();
-      this.timer = setInterval(() => this.reload().catch((error: unknown) => this.logger.warn(`Could not re-read the signing keys: ${String(error)}`)), this.config.keys.refreshSeconds * 1000);
+      this.timer = setInterval(
+        () => this.reload().catch((error: unknown) => this.logger.warn(`Could not re-read the signing keys: ${String(error)}`)),
+        this.config.keys.refreshSeconds * 1000,
+      );
       this.timer.unref();
     })();
     // A failed start (the database was down) is tried again by the next caller, not remembered.
@@ -153,7 +166,8 @@ export class SigningKeysService implements OnModuleDestroy {
     const result = await this.whileHoldingKeysLock(async (manager) => {
       const repository = manager.getRepository(SigningKey);
       const [current, next] = await Promise.all([repository.findOneBy({ state: 'current' }), repository.findOneBy({ state: 'next' })]);
-      if (!current || !next) throw new DomainError('KEY_NOT_FOUND', 'There is no current and next key to rotate; restart the service to create them.');
+      if (!current || !next)
+        throw new DomainError('KEY_NOT_FOUND', 'There is no current and next key to rotate; restart the service to create them.');
       const ageSeconds = (this.clock.now().getTime() - next.createdAt.getTime()) / 1000;
       if (!options.force && ageSeconds < minimumAgeSeconds) {
         throw new DomainError(
@@ -210,7 +224,10 @@ export class SigningKeysService implements OnModuleDestroy {
     const repository = this.dataSource.getRepository(SigningKey);
     // A previous key is kept until the longest-lived token it signed (a refresh token) has expired.
     const expiredBefore = new Date(this.lastLoad - (this.config.jwt.refreshTtlSeconds + this.config.keys.refreshSeconds) * 1000);
-    const expired = await repository.createQueryBuilder('k').where("k.state = 'previous' AND k.deactivated_at < :expiredBefore", { expiredBefore }).getMany();
+    const expired = await repository
+      .createQueryBuilder('k')
+      .where("k.state = 'previous' AND k.deactivated_at < :expiredBefore", { expiredBefore })
+      .getMany();
     for (const key of expired) {
       await repository.update({ kid: key.kid, state: 'previous' }, { state: 'retired', retiredAt: this.clock.now() });
       this.logger.log(`Retired ${key.kid}: every token it signed has expired`);
@@ -220,12 +237,25 @@ export class SigningKeysService implements OnModuleDestroy {
     const published = new Map<string, PublishedKey>();
     for (const row of rows) {
       const jwk = { ...pickPublic(row.publicJwk), kid: row.kid, use: 'sig', alg: row.algorithm } as PublicJwk;
-      published.set(row.kid, { kid: row.kid, algorithm: row.algorithm, state: row.state, jwk, publicKey: createPublicKey({ key: row.publicJwk as JsonWebKey, format: 'jwk' }) });
+      published.set(row.kid, {
+        kid: row.kid,
+        algorithm: row.algorithm,
+        state: row.state,
+        jwk,
+        publicKey: createPublicKey({ key: row.publicJwk as JsonWebKey, format: 'jwk' }),
+      });
     }
     const current = rows.find((row) => row.state === 'current');
     if (current && this.signer?.kid !== current.kid) {
-      const { encryptedPrivateKey } = await repository.findOneOrFail({ where: { kid: current.kid }, select: ['kid', 'encryptedPrivateKey'] });
-      this.signer = { kid: current.kid, algorithm: current.algorithm, key: createPrivateKey(this.cipher.decrypt(encryptedPrivateKey, current.kid)) };
+      const { encryptedPrivateKey } = await repository.findOneOrFail({
+        where: { kid: current.kid },
+        select: ['kid', 'encryptedPrivateKey'],
+      });
+      this.signer = {
+        kid: current.kid,
+        algorithm: current.algorithm,
+        key: createPrivateKey(this.cipher.decrypt(encryptedPrivateKey, current.kid)),
+      };
     }
     if (!current) this.logger.error('No current signing key in the database; still signing with the last one known');
     this.published = published;
@@ -255,7 +285,9 @@ export class SigningKeysService implements OnModuleDestroy {
   private async createKey(manager: EntityManager, state: 'current' | 'next'): Promise<string> {
     const algorithm = this.config.jwt.algorithm as AsymmetricAlgorithm;
     const { publicKey, privateKey } =
-      algorithm === 'ES256' ? await generateKeyPairAsync('ec', { namedCurve: 'P-256' }) : await generateKeyPairAsync('rsa', { modulusLength: 2048 });
+      algorithm === 'ES256'
+        ? await generateKeyPairAsync('ec', { namedCurve: 'P-256' })
+        : await generateKeyPairAsync('rsa', { modulusLength: 2048 });
     const publicJwk = pickPublic(publicKey.export({ format: 'jwk' }) as Record<string, string>);
     const kid = thumbprint(publicJwk);
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -271,7 +303,8 @@ export class SigningKeysService implements OnModuleDestroy {
   }
 
   private assertAsymmetric(): void {
-    if (!this.asymmetric) throw new DomainError('KEY_NOT_FOUND', 'JWT_ALGORITHM is HS256: tokens are signed with JWT_SECRET and there are no keys to manage.');
+    if (!this.asymmetric)
+      throw new DomainError('KEY_NOT_FOUND', 'JWT_ALGORITHM is HS256: tokens are signed with JWT_SECRET and there are no keys to manage.');
   }
 }
 

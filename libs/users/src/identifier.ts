@@ -14,7 +14,8 @@ export interface Identifier {
  */
 export function normalizeIdentifier(raw: string, defaultCountry?: CountryCode): Identifier {
   const trimmed = raw.trim();
-  if (!trimmed.isWellFormed()) throw new DomainError('IDENTIFIER_INVALID', 'identifier must be an email address or a phone number in international format.');
+  if (!trimmed.isWellFormed())
+    throw new DomainError('IDENTIFIER_INVALID', 'identifier must be an email address or a phone number in international format.');
   if (trimmed.includes('@')) {
     const email = trimmed.toLowerCase();
     if (email.length <= 254 && isEmail(email, { allow_display_name: false, allow_ip_domain: false, require_tld: true })) {

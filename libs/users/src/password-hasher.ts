@@ -33,7 +33,8 @@ export class PasswordHasher {
   }
 
   private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
-    if (this.waiting >= MAX_WAITING) return Promise.reject(new DomainError('RATE_LIMITED', 'Too many password checks at once; try again in a moment.', 1));
+    if (this.waiting >= MAX_WAITING)
+      return Promise.reject(new DomainError('RATE_LIMITED', 'Too many password checks at once; try again in a moment.', 1));
     this.waiting += 1;
     const run = this.turn.then(work).finally(() => (this.waiting -= 1));
     this.turn = run.catch(() => undefined);

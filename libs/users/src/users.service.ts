@@ -66,7 +66,9 @@ export class UsersService {
   }
 
   async counts(): Promise<{ users: number; blockedUsers: number }> {
-    const [row] = (await this.users.query(`SELECT count(*)::int AS "users", count(*) FILTER (WHERE NOT is_active)::int AS "blockedUsers" FROM users`)) as { users: number; blockedUsers: number }[];
+    const [row] = (await this.users.query(
+      `SELECT count(*)::int AS "users", count(*) FILTER (WHERE NOT is_active)::int AS "blockedUsers" FROM users`,
+    )) as { users: number; blockedUsers: number }[];
     return row;
   }
 
@@ -81,7 +83,10 @@ export class UsersService {
     if (cached && cached !== CHANGED) return reviveUser(cached);
     const user = await this.findById(id);
     // NX: a change that happened while this row was being read has left its marker; keep it.
-    if (user && cached === null) await this.redis!.run((client) => client.set(cacheKey(id), JSON.stringify(user), { EX: this.cacheSeconds, NX: true })).catch(() => undefined);
+    if (user && cached === null)
+      await this.redis!.run((client) => client.set(cacheKey(id), JSON.stringify(user), { EX: this.cacheSeconds, NX: true })).catch(
+        () => undefined,
+      );
     return user;
   }
 
@@ -92,7 +97,11 @@ export class UsersService {
    * even a read that raced it. Fails (503) when Redis is unreachable, and with it the change, so a
    * block can never leave a stale row behind.
    */
-  async update(id: string, changes: Partial<Pick<User, 'username' | 'email' | 'phone' | 'role' | 'isActive' | 'passwordHash' | 'lastLoginAt'>>, manager: EntityManager): Promise<void> {
+  async update(
+    id: string,
+    changes: Partial<Pick<User, 'username' | 'email' | 'phone' | 'role' | 'isActive' | 'passwordHash' | 'lastLoginAt'>>,
+    manager: EntityManager,
+  ): Promise<void> {
     try {
       await manager.getRepository(User).update({ id }, changes);
     } catch (error) {
@@ -128,10 +137,21 @@ export class UsersService {
   }
 
   /** Creates the account; a lost race on username or identifier becomes a 409, never a 500. */
-  async create(identifier: Identifier, username: string, manager: EntityManager, fields: Partial<Pick<User, 'role' | 'passwordHash' | 'phone'>> = {}): Promise<User> {
+  async create(
+    identifier: Identifier,
+    username: string,
+    manager: EntityManager,
+    fields: Partial<Pick<User, 'role' | 'passwordHash' | 'phone'>> = {},
+  ): Promise<User> {
     const repository = manager.getRepository(User);
     try {
-      const user = repository.create({ username: normalizeUsername(username), email: null, phone: null, ...fields, ...whereIdentifier(identifier) });
+      const user = repository.create({
+        username: normalizeUsername(username),
+        email: null,
+        phone: null,
+        ...fields,
+        ...whereIdentifier(identifier),
+      });
       return await repository.save(user);
     } catch (error) {
       throw asConflict(error);
@@ -156,7 +176,8 @@ export class UsersService {
     const row = (raw as Record<string, unknown>[])[0];
     if (!row) return null;
     const user = new User();
-    for (const column of selectable) column.setEntityValue(user, manager.connection.driver.prepareHydratedValue(row[column.databaseName], column));
+    for (const column of selectable)
+      column.setEntityValue(user, manager.connection.driver.prepareHydratedValue(row[column.databaseName], column));
     if (user.isActive) await this.forget(user.id);
     return user;
   }
@@ -165,7 +186,11 @@ export class UsersService {
 function reviveUser(json: string): User {
   const row = JSON.parse(json) as Record<string, unknown>;
   const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
-  return Object.assign(new User(), row, { lastLoginAt: date(row.lastLoginAt), createdAt: date(row.createdAt), updatedAt: date(row.updatedAt) });
+  return Object.assign(new User(), row, {
+    lastLoginAt: date(row.lastLoginAt),
+    createdAt: date(row.createdAt),
+    updatedAt: date(row.updatedAt),
+  });
 }
 
 /** The unique indexes decide whether a username or identifier is free: a lost race is a 409, never a 500. */
@@ -176,4 +201,5 @@ function asConflict(error: unknown): unknown {
   return error;
 }
 
-const whereIdentifier = (identifier: Identifier) => (identifier.kind === 'email' ? { email: identifier.value } : { phone: identifier.value });
+const whereIdentifier = (identifier: Identifier) =>
+  identifier.kind === 'email' ? { email: identifier.value } : { phone: identifier.value };

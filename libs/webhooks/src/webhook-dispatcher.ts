@@ -77,7 +77,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
             FOR UPDATE OF d SKIP LOCKED`,
       );
       if (rows.length) {
-        await manager.query(`UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $2) WHERE id = ANY($1)`, [rows.map((r) => r.id), leaseSeconds]);
+        await manager.query(`UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $2) WHERE id = ANY($1)`, [
+          rows.map((r) => r.id),
+          leaseSeconds,
+        ]);
       }
       return rows;
     });
@@ -114,14 +117,22 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const repository = this.dataSource.getRepository(WebhookDelivery);
     const target = new URL(delivery.url);
     if (!error) {
-      await repository.update({ id: delivery.id }, { status: 'delivered', attempts: attempt, lastStatus: status, lastError: null, deliveredAt: this.clock.now() });
+      await repository.update(
+        { id: delivery.id },
+        { status: 'delivered', attempts: attempt, lastStatus: status, lastError: null, deliveredAt: this.clock.now() },
+      );
       this.logger.log(`${delivery.id} → ${target.host}${target.pathname}: delivered (${status}, attempt ${attempt})`);
       return;
     }
     const dead = attempt >= this.config.webhooks.maxAttempts;
     const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(this.config.webhooks.retryBaseMs, attempt));
-    await repository.update({ id: delivery.id }, { status: dead ? 'dead' : 'pending', attempts: attempt, lastStatus: status, lastError: error.slice(0, 300), nextAttemptAt });
-    this.logger.warn(`${delivery.id} → ${target.host}${target.pathname}: ${error} (attempt ${attempt}); ${dead ? 'giving up: dead' : `retrying at ${nextAttemptAt.toISOString()}`}`);
+    await repository.update(
+      { id: delivery.id },
+      { status: dead ? 'dead' : 'pending', attempts: attempt, lastStatus: status, lastError: error.slice(0, 300), nextAttemptAt },
+    );
+    this.logger.warn(
+      `${delivery.id} → ${target.host}${target.pathname}: ${error} (attempt ${attempt}); ${dead ? 'giving up: dead' : `retrying at ${nextAttemptAt.toISOString()}`}`,
+    );
   }
 }
 

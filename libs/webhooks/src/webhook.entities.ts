@@ -1,7 +1,15 @@
 import { BaseEntity, Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /** The events other systems react to; a subset of the audit log, sent as they happen. */
-export const WEBHOOK_EVENT_TYPES = ['user.created', 'user.logged_in', 'user.blocked', 'user.unblocked', 'user.deleted', 'session.revoked', 'token.reuse_detected'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'user.created',
+  'user.logged_in',
+  'user.blocked',
+  'user.unblocked',
+  'user.deleted',
+  'session.revoked',
+  'token.reuse_detected',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export type WebhookData = Record<string, string | number | boolean | null>;
 

@@ -33,21 +33,35 @@ export class WebhooksService {
    * each time.
    */
   async emit(type: WebhookEventType, data: WebhookData, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    const endpoints = (await manager.query('SELECT id, events FROM webhook_endpoints WHERE enabled')) as Pick<WebhookEndpoint, 'id' | 'events'>[];
+    const endpoints = (await manager.query('SELECT id, events FROM webhook_endpoints WHERE enabled')) as Pick<
+      WebhookEndpoint,
+      'id' | 'events'
+    >[];
     const targets = endpoints.filter((endpoint) => !endpoint.events.length || endpoint.events.includes(type));
     if (!targets.length) return;
     const now = this.clock.now();
     const payload = JSON.stringify({ type, timestamp: now.toISOString(), data });
-    await manager.getRepository(WebhookDelivery).insert(targets.map((endpoint) => ({ id: newMessageId(), endpointId: endpoint.id, type, payload, nextAttemptAt: now })));
+    await manager
+      .getRepository(WebhookDelivery)
+      .insert(targets.map((endpoint) => ({ id: newMessageId(), endpointId: endpoint.id, type, payload, nextAttemptAt: now })));
   }
 
   /** Registers an endpoint; the secret is returned this once and stored only encrypted. */
-  async add(input: { url: string; events?: string[]; description?: string }, actor: Actor): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  async add(
+    input: { url: string; events?: string[]; description?: string },
+    actor: Actor,
+  ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const url = this.validUrl(input.url);
     const events = validEvents(input.events ?? []);
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
     const endpoint = await this.dataSource.transaction(async (manager) => {
-      const created = await this.insert(manager, { url, events, secret, source: 'operator', description: input.description?.slice(0, 200) ?? null });
+      const created = await this.insert(manager, {
+        url,
+        events,
+        secret,
+        source: 'operator',
+        description: input.description?.slice(0, 200) ?? null,
+      });
       await this.audit.record({ type: 'webhook.added', actor, details: { endpoint: created.id, url, events: events.join(',') } }, manager);
       return created;
     });
@@ -71,7 +85,8 @@ export class WebhooksService {
   /** One endpoint's deliveries, newest first; WEBHOOK_NOT_FOUND for an endpoint that does not exist. */
   async deliveriesOf(endpointId: string, limit: number): Promise<WebhookDelivery[]> {
     const id = validId(endpointId);
-    if (!(await this.dataSource.getRepository(WebhookEndpoint).existsBy({ id }))) throw new DomainError('WEBHOOK_NOT_FOUND', `There is no webhook endpoint ${endpointId}.`);
+    if (!(await this.dataSource.getRepository(WebhookEndpoint).existsBy({ id })))
+      throw new DomainError('WEBHOOK_NOT_FOUND', `There is no webhook endpoint ${endpointId}.`);
     return this.dataSource.getRepository(WebhookDelivery).find({ where: { endpointId: id }, order: { createdAt: 'DESC' }, take: limit });
   }
 
@@ -91,7 +106,11 @@ export class WebhooksService {
         const url = this.validUrl(entry.url);
         const events = validEvents(entry.events);
         const current = existing.find((endpoint) => endpoint.url === url);
-        if (current) await repository.update({ id: current.id }, { events, enabled: true, encryptedSecret: this.cipher.encrypt(entry.secret, current.id) });
+        if (current)
+          await repository.update(
+            { id: current.id },
+            { events, enabled: true, encryptedSecret: this.cipher.encrypt(entry.secret, current.id) },
+          );
         else await this.insert(manager, { url, events, secret: entry.secret, source: 'config', description: 'WEBHOOK_ENDPOINTS' });
       }
     });
@@ -118,7 +137,8 @@ export class WebhooksService {
     }
     const allowed = this.config.env === 'production' ? ['https:'] : ['https:', 'http:'];
     if (!allowed.includes(url.protocol)) throw new DomainError('WEBHOOK_URL_INVALID', `A webhook URL must use ${allowed.join(' or ')}.`);
-    if (url.username || url.password) throw new DomainError('WEBHOOK_URL_INVALID', 'A webhook URL must not carry a user name or password; deliveries are signed instead.');
+    if (url.username || url.password)
+      throw new DomainError('WEBHOOK_URL_INVALID', 'A webhook URL must not carry a user name or password; deliveries are signed instead.');
     if (url.href.length > 2048) throw new DomainError('WEBHOOK_URL_INVALID', 'A webhook URL may be 2048 characters at most.');
     return url.href;
   }
@@ -129,7 +149,11 @@ const newMessageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
 
 function validEvents(events: string[]): WebhookEventType[] {
   const unknown = events.filter((event) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event));
-  if (unknown.length) throw new DomainError('VALIDATION_FAILED', `Unknown webhook event(s): ${unknown.join(', ')}. Known: ${WEBHOOK_EVENT_TYPES.join(', ')}.`);
+  if (unknown.length)
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `Unknown webhook event(s): ${unknown.join(', ')}. Known: ${WEBHOOK_EVENT_TYPES.join(', ')}.`,
+    );
   return [...new Set(events)] as WebhookEventType[];
 }
 

@@ -5,7 +5,11 @@ import { CLI_ACTOR } from '#audit';
 import { parseDuration, runCommand } from '../cli-io.js';
 
 /** Seed step 11: an access token to paste into Swagger's Authorize button. */
-@Command({ name: 'admin-token', arguments: '<username>', description: 'Print an access token for an admin (for Swagger\'s Authorize button)' })
+@Command({
+  name: 'admin-token',
+  arguments: '<username>',
+  description: "Print an access token for an admin (for Swagger's Authorize button)",
+})
 export class AdminTokenCommand extends CommandRunner {
   constructor(@Inject(AccountsService) private readonly accounts: AccountsService) {
     super();
@@ -13,7 +17,9 @@ export class AdminTokenCommand extends CommandRunner {
 
   run([username]: string[], options: { ttl?: string; anyUser?: boolean }): Promise<void> {
     return runCommand(async () => {
-      const token = await this.accounts.issueAccessToken({ username }, parseDuration(options.ttl ?? '1h'), CLI_ACTOR, { anyUser: options.anyUser });
+      const token = await this.accounts.issueAccessToken({ username }, parseDuration(options.ttl ?? '1h'), CLI_ACTOR, {
+        anyUser: options.anyUser,
+      });
       console.log(token);
     });
   }

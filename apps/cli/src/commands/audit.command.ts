@@ -29,7 +29,8 @@ export class AuditCommand extends CommandRunner {
 
   @Option({ flags: '-t, --type <type>', description: `only this event type (${AUDIT_EVENT_TYPES.join(', ')})` })
   parseType(value: string): AuditEventType {
-    if (!(AUDIT_EVENT_TYPES as readonly string[]).includes(value)) throw new Error(`--type must be one of: ${AUDIT_EVENT_TYPES.join(', ')}`);
+    if (!(AUDIT_EVENT_TYPES as readonly string[]).includes(value))
+      throw new Error(`--type must be one of: ${AUDIT_EVENT_TYPES.join(', ')}`);
     return value as AuditEventType;
   }
 

@@ -14,12 +14,13 @@ export class CreateAdminCommand extends CommandRunner {
     return runCommand(async () => {
       if (!options.email) throw new Error('--email is required');
       const { user, created } = await this.accounts.createAdmin(username, options.email, options.password, CLI_ACTOR);
-      if (created) console.log(`Created admin ${user.username} <${user.email}>${options.password ? '' : '; give it a password with set-password'}.`);
+      if (created)
+        console.log(`Created admin ${user.username} <${user.email}>${options.password ? '' : '; give it a password with set-password'}.`);
       else console.log(`A user named ${user.username} already exists (role: ${user.role}); nothing changed.`);
     });
   }
 
-  @Option({ flags: '-e, --email <email>', description: 'the admin\'s email address (required)' })
+  @Option({ flags: '-e, --email <email>', description: "the admin's email address (required)" })
   parseEmail(value: string): string {
     return value;
   }

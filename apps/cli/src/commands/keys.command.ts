@@ -42,7 +42,9 @@ export class KeysRotateCommand extends CommandRunner {
   run(_: string[], options: { force?: boolean }): Promise<void> {
     return runCommand(async () => {
       const { previous, current, next } = await this.keys.rotate(CLI_ACTOR, options);
-      console.log(`Rotated. ${current} signs now; ${previous} still verifies until its tokens expire; ${next} is published as the next key.`);
+      console.log(
+        `Rotated. ${current} signs now; ${previous} still verifies until its tokens expire; ${next} is published as the next key.`,
+      );
       console.log('Running servers switch within KEYS_REFRESH_SECONDS; nobody is logged out.');
     });
   }
@@ -53,7 +55,11 @@ export class KeysRotateCommand extends CommandRunner {
   }
 }
 
-@SubCommand({ name: 'retire', arguments: '<kid>', description: 'Emergency brake: stop publishing and accepting a key; every token it signed dies' })
+@SubCommand({
+  name: 'retire',
+  arguments: '<kid>',
+  description: 'Emergency brake: stop publishing and accepting a key; every token it signed dies',
+})
 export class KeysRetireCommand extends CommandRunner {
   constructor(@Inject(SigningKeysService) private readonly keys: SigningKeysService) {
     super();
@@ -63,13 +69,16 @@ export class KeysRetireCommand extends CommandRunner {
     return runCommand(async () => {
       if (!options.yes) {
         process.stderr.write(
-          `Retiring ${kid} makes every token it signed invalid at once: the people holding them must sign in again.\n` + 'Run again with --yes to do it.\n',
+          `Retiring ${kid} makes every token it signed invalid at once: the people holding them must sign in again.\n` +
+            'Run again with --yes to do it.\n',
         );
         process.exitCode = 1;
         return;
       }
       const { retired, was, current } = await this.keys.retire(kid, CLI_ACTOR);
-      console.log(`Retired ${retired} (was ${was}). Tokens it signed are refused from now on (by running servers within KEYS_REFRESH_SECONDS). ${current} signs.`);
+      console.log(
+        `Retired ${retired} (was ${was}). Tokens it signed are refused from now on (by running servers within KEYS_REFRESH_SECONDS). ${current} signs.`,
+      );
     });
   }
 

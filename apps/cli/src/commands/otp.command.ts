@@ -23,11 +23,16 @@ export class OtpPeekCommand extends CommandRunner {
         throw new DomainError('FORBIDDEN', 'otp peek reads the development channel, which production does not use.');
       }
       const normalizedPurpose = purpose.toUpperCase() as OtpPurpose;
-      if (!OTP_PURPOSES.includes(normalizedPurpose)) throw new DomainError('VALIDATION_FAILED', `purpose must be one of ${OTP_PURPOSES.join(', ')}`);
+      if (!OTP_PURPOSES.includes(normalizedPurpose))
+        throw new DomainError('VALIDATION_FAILED', `purpose must be one of ${OTP_PURPOSES.join(', ')}`);
       const recipient = this.otp.normalize(identifier);
       const message = await this.delivery.lastMessage(normalizedPurpose, recipient.value);
       if (!message) throw new DomainError('NOT_FOUND', `No live ${normalizedPurpose} code for ${recipient.value}.`);
-      if (!message.code) throw new DomainError('NOT_FOUND', `The last ${normalizedPurpose} message to ${recipient.value} was a notice (${message.kind}), not a code.`);
+      if (!message.code)
+        throw new DomainError(
+          'NOT_FOUND',
+          `The last ${normalizedPurpose} message to ${recipient.value} was a notice (${message.kind}), not a code.`,
+        );
       console.log(message.code);
     });
   }

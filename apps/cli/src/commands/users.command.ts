@@ -69,7 +69,11 @@ export class UsersUnblockCommand extends CommandRunner {
   }
 }
 
-@SubCommand({ name: 'delete', arguments: '<username>', description: 'Delete a user: every session ends, the address can register again (needs --yes)' })
+@SubCommand({
+  name: 'delete',
+  arguments: '<username>',
+  description: 'Delete a user: every session ends, the address can register again (needs --yes)',
+})
 export class UsersDeleteCommand extends CommandRunner {
   constructor(@Inject(AccountsService) private readonly accounts: AccountsService) {
     super();
@@ -89,5 +93,9 @@ export class UsersDeleteCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'users', description: 'List, block, unblock and delete users', subCommands: [UsersListCommand, UsersBlockCommand, UsersUnblockCommand, UsersDeleteCommand] })
+@Command({
+  name: 'users',
+  description: 'List, block, unblock and delete users',
+  subCommands: [UsersListCommand, UsersBlockCommand, UsersUnblockCommand, UsersDeleteCommand],
+})
 export class UsersCommand extends CommandGroup {}

@@ -21,7 +21,10 @@ export class WebhooksAddCommand extends CommandRunner {
 
   @Option({ flags: '-e, --events <types>', description: `comma-separated event types (default: all of ${WEBHOOK_EVENT_TYPES.join(', ')})` })
   parseEvents(value: string): string[] {
-    return value.split(',').map((v) => v.trim()).filter(Boolean);
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
   }
 
   @Option({ flags: '-d, --description <text>', description: 'a note for operators' })
@@ -40,7 +43,16 @@ export class WebhooksListCommand extends CommandRunner {
     return runCommand(async () => {
       const endpoints = await this.webhooks.list();
       process.stdout.write(
-        table(endpoints.map((e) => ({ id: e.id, url: e.url, events: e.events.length ? e.events.join(',') : '(all)', source: e.source, enabled: e.enabled ? 'yes' : 'no', created: e.createdAt.toISOString() }))),
+        table(
+          endpoints.map((e) => ({
+            id: e.id,
+            url: e.url,
+            events: e.events.length ? e.events.join(',') : '(all)',
+            source: e.source,
+            enabled: e.enabled ? 'yes' : 'no',
+            created: e.createdAt.toISOString(),
+          })),
+        ),
       );
     });
   }
@@ -91,5 +103,9 @@ export class WebhooksDeliveriesCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'webhooks', description: 'Event webhooks', subCommands: [WebhooksAddCommand, WebhooksListCommand, WebhooksRemoveCommand, WebhooksDeliveriesCommand] })
+@Command({
+  name: 'webhooks',
+  description: 'Event webhooks',
+  subCommands: [WebhooksAddCommand, WebhooksListCommand, WebhooksRemoveCommand, WebhooksDeliveriesCommand],
+})
 export class WebhooksCommand extends CommandGroup {}

@@ -36,7 +36,8 @@ export class ListAuditEventsQueryDto extends PageQueryDto {
 export class AuditEventDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: AUDIT_EVENT_TYPES }) type!: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Null for the CLI and the system (see details.via).' }) actor_id!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Null for the CLI and the system (see details.via).' })
+  actor_id!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) target_id!: string | null;
   @ApiProperty({ type: String, nullable: true }) ip!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The X-Request-Id of the request it came from.' }) request_id!: string | null;

@@ -12,7 +12,13 @@ export class SigningKeyDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) activated_at!: string | null;
 
   static from(key: SigningKey): SigningKeyDto {
-    return { kid: key.kid, algorithm: key.algorithm, state: key.state, created_at: key.createdAt.toISOString(), activated_at: key.activatedAt?.toISOString() ?? null };
+    return {
+      kid: key.kid,
+      algorithm: key.algorithm,
+      state: key.state,
+      created_at: key.createdAt.toISOString(),
+      activated_at: key.activatedAt?.toISOString() ?? null,
+    };
   }
 }
 

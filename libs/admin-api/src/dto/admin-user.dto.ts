@@ -17,7 +17,8 @@ export class AdminUserDto extends UserResponseDto {
 
 export class AdminUserPageDto {
   @ApiProperty({ type: [AdminUserDto] }) items!: AdminUserDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' }) next_cursor!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' }) next_cursor!:
+    string | null;
 }
 
 export class ListUsersQueryDto extends PageQueryDto {

@@ -17,7 +17,8 @@ const AddWebhook = () => {
   const [error, setError] = useState<string | null>(null);
   const [added, setAdded] = useState<{ id: string; secret: string } | null>(null);
 
-  const toggle = (event: string) => setEvents((current) => (current.includes(event) ? current.filter((e) => e !== event) : [...current, event]));
+  const toggle = (event: string) =>
+    setEvents((current) => (current.includes(event) ? current.filter((e) => e !== event) : [...current, event]));
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     const data = new FormData();
@@ -34,7 +35,9 @@ const AddWebhook = () => {
     return (
       <Box variant="white" p="xl">
         <H3>Endpoint added</H3>
-        <Text mb="lg">Its signing secret, shown only now. Give it to the receiver, which verifies every delivery with a Standard Webhooks library:</Text>
+        <Text mb="lg">
+          Its signing secret, shown only now. Give it to the receiver, which verifies every delivery with a Standard Webhooks library:
+        </Text>
         <Box p="lg" variant="grey" data-testid="webhook-secret">
           <code>{added.secret}</code>
         </Box>
@@ -48,7 +51,13 @@ const AddWebhook = () => {
       {error && <MessageBox mb="lg" message={error} variant="danger" data-testid="webhook-error" />}
       <FormGroup>
         <Label required>URL</Label>
-        <Input name="url" width={1} value={url} placeholder="https://example.com/hooks/otp-auth" onChange={(e: React.ChangeEvent<HTMLInputElement>) => setUrl(e.target.value)} />
+        <Input
+          name="url"
+          width={1}
+          value={url}
+          placeholder="https://example.com/hooks/otp-auth"
+          onChange={(e: React.ChangeEvent<HTMLInputElement>) => setUrl(e.target.value)}
+        />
       </FormGroup>
       <FormGroup>
         <Label>Events (none ticked: all of them)</Label>
@@ -63,7 +72,12 @@ const AddWebhook = () => {
       </FormGroup>
       <FormGroup>
         <Label>Description</Label>
-        <Input name="description" width={1} value={description} onChange={(e: React.ChangeEvent<HTMLInputElement>) => setDescription(e.target.value)} />
+        <Input
+          name="description"
+          width={1}
+          value={description}
+          onChange={(e: React.ChangeEvent<HTMLInputElement>) => setDescription(e.target.value)}
+        />
       </FormGroup>
       <Button type="submit" variant="contained">
         Add endpoint

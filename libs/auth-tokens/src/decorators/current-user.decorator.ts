@@ -6,7 +6,9 @@ import type { User } from '#users';
 export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): User => context.switchToHttp().getRequest().user);
 
 /** The session the access token was issued with; undefined for a token minted outside one (admin-token). */
-export const CurrentSessionId = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => context.switchToHttp().getRequest().sessionId);
+export const CurrentSessionId = createParamDecorator(
+  (_: unknown, context: ExecutionContext): string | undefined => context.switchToHttp().getRequest().sessionId,
+);
 
 /** The caller as the audit log names them: the token's user, through `via` (the data), from their address. */
 export const Acting = createParamDecorator((via: 'api' | 'self', context: ExecutionContext): Actor => {

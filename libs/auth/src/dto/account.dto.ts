@@ -12,7 +12,10 @@ export class UpdateMeDto {
 }
 
 export class DeleteMeDto {
-  @ApiProperty({ format: 'uuid', description: 'From /api/auth/otp/verify with purpose LOGIN for this account, within VERIFICATION_TOKEN_TTL_SECONDS.' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'From /api/auth/otp/verify with purpose LOGIN for this account, within VERIFICATION_TOKEN_TTL_SECONDS.',
+  })
   @IsUUID()
   verification_token!: string;
 }

@@ -157,7 +157,10 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
   async stats(): Promise<DeliveryStats> {
     const since = Date.now() - DEGRADED_WINDOW_MS;
     const deadLetteredLast15m = this.deadLetters.filter((letter) => Date.parse(letter.failedAt) > since).length;
-    return statsWithStatus({ queued: this.jobs.size, delivered: this.delivered, deadLettered: this.deadLettered, deadLetteredLast15m }, this.policy);
+    return statsWithStatus(
+      { queued: this.jobs.size, delivered: this.delivered, deadLettered: this.deadLettered, deadLetteredLast15m },
+      this.policy,
+    );
   }
 
   async recentDeadLetters(limit: number): Promise<DeadLetter[]> {
@@ -178,7 +181,13 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
 
   private async attempt(job: Job): Promise<void> {
     job.attempts += 1;
-    const outcome = await attemptDelivery(this.transport, this.logger, this.metrics, { id: job.id, message: job.message, attempt: job.attempts }, this.policy);
+    const outcome = await attemptDelivery(
+      this.transport,
+      this.logger,
+      this.metrics,
+      { id: job.id, message: job.message, attempt: job.attempts },
+      this.policy,
+    );
     if (outcome.delivered) {
       this.jobs.delete(job.id);
       this.delivered += 1;
@@ -188,14 +197,24 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
       this.jobs.delete(job.id);
       this.deadLettered += 1;
       const { purpose, recipient } = job.message;
-      this.deadLetters.unshift({ messageId: job.id, purpose, to: maskRecipient(recipient.value), reason: outcome.reason, attempts: job.attempts, failedAt: new Date().toISOString() });
+      this.deadLetters.unshift({
+        messageId: job.id,
+        purpose,
+        to: maskRecipient(recipient.value),
+        reason: outcome.reason,
+        attempts: job.attempts,
+        failedAt: new Date().toISOString(),
+      });
       this.deadLetters.length = Math.min(this.deadLetters.length, KEPT_DEAD_LETTERS);
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.run(job);
-    }, retryDelayMs(this.policy.retryBaseMs, job.attempts));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.run(job);
+      },
+      retryDelayMs(this.policy.retryBaseMs, job.attempts),
+    );
     timer.unref();
     this.timers.add(timer);
   }

@@ -31,7 +31,8 @@ function createTransport({ delivery }: AppConfig): Transport {
   const { smtp, sms, productName, locale, timeoutMs } = delivery;
   const common = { productName, locale, timeoutMs };
   const email = smtp && new SmtpTransport({ ...smtp, ...common });
-  const text = sms && (sms.provider === 'twilio' ? new TwilioSmsTransport({ ...sms, ...common }) : new WebhookSmsTransport({ ...sms, ...common }));
+  const text =
+    sms && (sms.provider === 'twilio' ? new TwilioSmsTransport({ ...sms, ...common }) : new WebhookSmsTransport({ ...sms, ...common }));
   return new RoutingTransport(email, text);
 }
 
@@ -75,7 +76,8 @@ export class DeliveryModule {
       const channel: Provider = {
         provide: DeliveryChannel,
         inject: [DataSource, Clock, Metrics, { token: RedisConnection, optional: true }],
-        useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, connection: RedisConnection | null) => new DevDeliveryChannel(connection ?? null, dataSource, clock, metrics),
+        useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, connection: RedisConnection | null) =>
+          new DevDeliveryChannel(connection ?? null, dataSource, clock, metrics),
       };
       return { ...module, providers: [channel] };
     }
@@ -101,7 +103,8 @@ export class DeliveryModule {
     const channel: Provider = {
       provide: DeliveryChannel,
       inject: [getQueueToken(DELIVERY_QUEUE), MESSAGE_CIPHER, Metrics],
-      useFactory: (queue: Queue, cipher: KeyCipher, metrics: Metrics) => watchQueue(metrics, new RedisDeliveryQueue(queue, cipher, settings)),
+      useFactory: (queue: Queue, cipher: KeyCipher, metrics: Metrics) =>
+        watchQueue(metrics, new RedisDeliveryQueue(queue, cipher, settings)),
     };
     return {
       ...module,

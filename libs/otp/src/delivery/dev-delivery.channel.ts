@@ -62,6 +62,14 @@ export class DevDeliveryChannel extends DeliveryChannel {
       `SELECT purpose, identifier, kind, code, sent_at FROM dev_outbox WHERE purpose = $1 AND identifier = $2 AND expires_at > $3`,
       [purpose, identifier, this.clock.now()],
     )) as { purpose: OtpPurpose; identifier: string; kind: OtpMessage['kind']; code: string | null; sent_at: Date }[];
-    return row && { purpose: row.purpose, identifier: row.identifier, kind: row.kind, code: row.code, sentAt: new Date(row.sent_at).toISOString() };
+    return (
+      row && {
+        purpose: row.purpose,
+        identifier: row.identifier,
+        kind: row.kind,
+        code: row.code,
+        sentAt: new Date(row.sent_at).toISOString(),
+      }
+    );
   }
 }

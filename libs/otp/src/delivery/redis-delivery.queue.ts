@@ -1,7 +1,15 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Cluster } from 'ioredis';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { MetricsTime, UnrecoverableError, type BackoffOptions, type ConnectionOptions, type Job, type MinimalJob, type Queue } from 'bullmq';
+import {
+  MetricsTime,
+  UnrecoverableError,
+  type BackoffOptions,
+  type ConnectionOptions,
+  type Job,
+  type MinimalJob,
+  type Queue,
+} from 'bullmq';
 import { DependencyUnavailableError, throttled, withTimeout } from '#common';
 import type { RedisTarget } from '#config';
 import { Metrics } from '#metrics';
@@ -61,7 +69,13 @@ export function bullConnection(target: RedisTarget): ConnectionOptions {
   };
   const backoff = (times: number) => Math.min(50 * 2 ** times, 2000);
   if ('url' in target) {
-    return { ...common, host: hostOf(first), port: Number(first.port || 6379), db: Number(first.pathname.slice(1) || 0), retryStrategy: backoff };
+    return {
+      ...common,
+      host: hostOf(first),
+      port: Number(first.port || 6379),
+      db: Number(first.pathname.slice(1) || 0),
+      retryStrategy: backoff,
+    };
   }
   const nodes = target.clusterNodes.map((node) => new URL(node)).map((url) => ({ host: hostOf(url), port: Number(url.port || 6379) }));
   // A worker's blocking connection must not give up on a command (BullMQ refuses the instance otherwise).
@@ -76,7 +90,8 @@ function cappedBackoff(attemptsMade: number, _type?: string, _error?: Error, job
 }
 
 /** A down Redis makes every reconnect attempt an error event; one line every 10 s is enough. */
-const throttledWarning = (logger: Logger) => throttled(10_000, (error: Error) => logger.warn(`Delivery queue: Redis unavailable: ${error.message}`));
+const throttledWarning = (logger: Logger) =>
+  throttled(10_000, (error: Error) => logger.warn(`Delivery queue: Redis unavailable: ${error.message}`));
 
 /**
  * The queue with Redis (BullMQ): a message is a job whose id is the message's idempotency key, kept
@@ -97,7 +112,11 @@ export class RedisDeliveryQueue extends DeliveryQueue {
 
   async send(message: OtpMessage): Promise<void> {
     const id = newMessageId();
-    const data: DeliveryJobData = { sealed: this.cipher.encrypt(JSON.stringify(message), id), purpose: message.purpose, to: maskRecipient(message.recipient.value) };
+    const data: DeliveryJobData = {
+      sealed: this.cipher.encrypt(JSON.stringify(message), id),
+      purpose: message.purpose,
+      to: maskRecipient(message.recipient.value),
+    };
     const { maxAttempts, retryBaseMs } = this.settings;
     await this.redis(() =>
       this.queue.add('deliver', data, {
@@ -179,7 +198,13 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
       this.logger.error(`${id}: cannot be opened with this KEYS_ENCRYPTION_KEY; dead-lettered`);
       throw new UnrecoverableError('sealed under another KEYS_ENCRYPTION_KEY');
     }
-    const outcome = await attemptDelivery(this.transport, this.logger, this.metrics, { id, message, attempt: job.attemptsMade + 1 }, this.settings);
+    const outcome = await attemptDelivery(
+      this.transport,
+      this.logger,
+      this.metrics,
+      { id, message, attempt: job.attemptsMade + 1 },
+      this.settings,
+    );
     if (outcome.delivered) return;
     throw outcome.permanent ? new UnrecoverableError(outcome.reason) : new Error(outcome.reason);
   }

@@ -19,7 +19,12 @@ interface Words {
 const WORDS: Record<MailLocale, Words> = {
   en: {
     subject: {
-      code: (purpose, product) => ({ REGISTER: `Your ${product} sign-up code`, LOGIN: `Your ${product} sign-in code`, CHANGE_IDENTIFIER: `Confirm your new ${product} address` })[purpose],
+      code: (purpose, product) =>
+        ({
+          REGISTER: `Your ${product} sign-up code`,
+          LOGIN: `Your ${product} sign-in code`,
+          CHANGE_IDENTIFIER: `Confirm your new ${product} address`,
+        })[purpose],
       'account-exists': (_purpose, product) => `You already have a ${product} account`,
       'no-account': (_purpose, product) => `No ${product} account for this address`,
       'identifier-changed': (_purpose, product) => `Your ${product} account has a new address`,
@@ -35,8 +40,10 @@ const WORDS: Record<MailLocale, Words> = {
         purpose === 'CHANGE_IDENTIFIER'
           ? `Someone asked to add this address to their ${product} account, but it already belongs to an account. Nothing was changed.`
           : `Someone asked to sign up for ${product} with this address, but it already has an account. Sign in instead.`,
-      'no-account': (_purpose, product) => `Someone asked to sign in to ${product} with this address, but there is no account for it. Sign up first.`,
-      'identifier-changed': (_purpose, product) => `This address has been replaced on your ${product} account and no longer signs in to it. If you did not do this, contact support at once.`,
+      'no-account': (_purpose, product) =>
+        `Someone asked to sign in to ${product} with this address, but there is no account for it. Sign up first.`,
+      'identifier-changed': (_purpose, product) =>
+        `This address has been replaced on your ${product} account and no longer signs in to it. If you did not do this, contact support at once.`,
     },
     expires: (minutes) => `The code expires in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
     ignore: 'If this was not you, ignore this message.',
@@ -44,7 +51,11 @@ const WORDS: Record<MailLocale, Words> = {
   de: {
     subject: {
       code: (purpose, product) =>
-        ({ REGISTER: `Ihr Registrierungscode für ${product}`, LOGIN: `Ihr Anmeldecode für ${product}`, CHANGE_IDENTIFIER: `Bestätigen Sie Ihre neue Adresse bei ${product}` })[purpose],
+        ({
+          REGISTER: `Ihr Registrierungscode für ${product}`,
+          LOGIN: `Ihr Anmeldecode für ${product}`,
+          CHANGE_IDENTIFIER: `Bestätigen Sie Ihre neue Adresse bei ${product}`,
+        })[purpose],
       'account-exists': (_purpose, product) => `Sie haben bereits ein Konto bei ${product}`,
       'no-account': (_purpose, product) => `Kein Konto bei ${product} für diese Adresse`,
       'identifier-changed': (_purpose, product) => `Ihr Konto bei ${product} hat eine neue Adresse`,
@@ -60,7 +71,8 @@ const WORDS: Record<MailLocale, Words> = {
         purpose === 'CHANGE_IDENTIFIER'
           ? `Jemand wollte diese Adresse seinem Konto bei ${product} hinzufügen, aber sie gehört schon zu einem Konto. Es wurde nichts geändert.`
           : `Jemand wollte sich mit dieser Adresse bei ${product} registrieren, aber es gibt schon ein Konto. Melden Sie sich stattdessen an.`,
-      'no-account': (_purpose, product) => `Jemand wollte sich mit dieser Adresse bei ${product} anmelden, aber es gibt kein Konto. Registrieren Sie sich zuerst.`,
+      'no-account': (_purpose, product) =>
+        `Jemand wollte sich mit dieser Adresse bei ${product} anmelden, aber es gibt kein Konto. Registrieren Sie sich zuerst.`,
       'identifier-changed': (_purpose, product) =>
         `Diese Adresse wurde in Ihrem Konto bei ${product} ersetzt und meldet Sie nicht mehr an. Wenn Sie das nicht waren, wenden Sie sich sofort an den Support.`,
     },
@@ -69,7 +81,8 @@ const WORDS: Record<MailLocale, Words> = {
   },
 };
 
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The text and HTML of one message: the code large and on its own line, the expiry stated. */
 export function renderEmail(message: OtpMessage, product: string, locale: MailLocale): RenderedEmail {
@@ -77,7 +90,8 @@ export function renderEmail(message: OtpMessage, product: string, locale: MailLo
   const subject = words.subject[message.kind](message.purpose, product);
   const lead = words.lead[message.kind](message.purpose, product);
   const minutes = Math.max(1, Math.round(message.expiresInSeconds / 60));
-  const lines = message.kind === 'code' ? [lead, '', `    ${message.code}`, '', words.expires(minutes), '', words.ignore] : [lead, '', words.ignore];
+  const lines =
+    message.kind === 'code' ? [lead, '', `    ${message.code}`, '', words.expires(minutes), '', words.ignore] : [lead, '', words.ignore];
   const codeBlock =
     message.kind === 'code'
       ? `<p style="font-size:32px;font-weight:bold;letter-spacing:6px;font-family:monospace;margin:24px 0">${escapeHtml(message.code!)}</p><p>${escapeHtml(words.expires(minutes))}</p>`

@@ -11,7 +11,6 @@ export interface SmtpSettings {
   timeoutMs: number;
 }
 
-
 /** Email over SMTP with nodemailer: text and HTML parts, the message id fixed per message. */
 export class SmtpTransport implements Transport {
   readonly name = 'smtp';
@@ -42,7 +41,14 @@ export class SmtpTransport implements Transport {
   async deliver(message: OtpMessage, messageId: string): Promise<void> {
     const { subject, text, html } = renderEmail(message, this.settings.productName, this.settings.locale);
     try {
-      await this.transporter.sendMail({ from: this.settings.from, to: message.recipient.value, subject, text, html, messageId: `<${messageId}@otp-auth>` });
+      await this.transporter.sendMail({
+        from: this.settings.from,
+        to: message.recipient.value,
+        subject,
+        text,
+        html,
+        messageId: `<${messageId}@otp-auth>`,
+      });
     } catch (error) {
       // 5xx from the server (unknown mailbox, refused) will not change on retry; the rest may.
       const code = (error as { responseCode?: number }).responseCode;

@@ -23,16 +23,30 @@ async function judge(response: Response, provider: string): Promise<void> {
 export class TwilioSmsTransport implements Transport {
   readonly name = 'sms:twilio';
 
-  constructor(private readonly settings: Common & { accountSid: string; authToken: string; from?: string; messagingServiceSid?: string; apiUrl: string }) {}
+  constructor(
+    private readonly settings: Common & {
+      accountSid: string;
+      authToken: string;
+      from?: string;
+      messagingServiceSid?: string;
+      apiUrl: string;
+    },
+  ) {}
 
   async deliver(message: OtpMessage): Promise<void> {
     const { accountSid, authToken, from, messagingServiceSid, apiUrl } = this.settings;
-    const form = new URLSearchParams({ To: message.recipient.value, Body: renderSms(message, this.settings.productName, this.settings.locale) });
+    const form = new URLSearchParams({
+      To: message.recipient.value,
+      Body: renderSms(message, this.settings.productName, this.settings.locale),
+    });
     if (messagingServiceSid) form.set('MessagingServiceSid', messagingServiceSid);
     else form.set('From', from!);
     const response = await fetch(`${apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: form,
       signal: AbortSignal.timeout(this.settings.timeoutMs),
     });
@@ -88,7 +102,12 @@ export class RoutingTransport implements Transport {
 
   deliver(message: OtpMessage, messageId: string): Promise<void> {
     const transport = message.recipient.kind === 'email' ? this.email : this.sms;
-    if (!transport) return Promise.reject(new PermanentDeliveryError(`no ${message.recipient.kind === 'email' ? 'email (SMTP_URL)' : 'SMS (SMS_PROVIDER)'} channel is configured`));
+    if (!transport)
+      return Promise.reject(
+        new PermanentDeliveryError(
+          `no ${message.recipient.kind === 'email' ? 'email (SMTP_URL)' : 'SMS (SMS_PROVIDER)'} channel is configured`,
+        ),
+      );
     return transport.deliver(message, messageId);
   }
 
