@@ -1,5 +1,5 @@
 export { AuthTokensModule } from './auth-tokens.module.js';
-export { Acting, CurrentSessionId, CurrentUser } from './decorators/current-user.decorator.js';
+export { Acting, AuthFailure, CurrentSessionId, CurrentUser } from './decorators/current-user.decorator.js';
 export { AuthenticateIfPresent, Public } from './decorators/public.decorator.js';
 export { Roles } from './decorators/roles.decorator.js';
 export { JwtAuthGuard } from './guards/jwt-auth.guard.js';

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '#common';
-import { AuthenticateIfPresent, CurrentUser, Public } from '#auth-tokens';
+import { ApiErrorResponses, type DomainError } from '#common';
+import { AuthFailure, AuthenticateIfPresent, CurrentUser, Public } from '#auth-tokens';
 import type { User } from '#users';
 import { RateLimit } from '#rate-limit';
 import { RequestOtpDto, RequestOtpResponseDto } from './dto/request-otp.dto.js';
@@ -38,7 +38,12 @@ export class OtpController {
     'DATABASE_UNAVAILABLE',
     'REDIS_UNAVAILABLE',
   )
-  async request(@Body() body: RequestOtpDto, @CurrentUser() user: User | undefined): Promise<RequestOtpResponseDto> {
+  async request(
+    @Body() body: RequestOtpDto,
+    @CurrentUser() user: User | undefined,
+    @AuthFailure() authFailure: DomainError | undefined,
+  ): Promise<RequestOtpResponseDto> {
+    if (body.purpose === 'CHANGE_IDENTIFIER' && !user && authFailure) throw authFailure;
     const sent = await this.otp.requestCode(body.identifier, body.purpose, user);
     return {
       detail: 'If this identifier can use a code, one has been sent.',

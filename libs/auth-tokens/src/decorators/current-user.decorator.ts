@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Actor } from '#audit';
+import type { DomainError } from '#common';
 import type { User } from '#users';
 
 /** The user the access token belongs to, as loaded by JwtStrategy. */
@@ -15,3 +16,8 @@ export const Acting = createParamDecorator((via: 'api' | 'self', context: Execut
   const request = context.switchToHttp().getRequest<{ user?: User; ip?: string }>();
   return { userId: request.user?.id ?? null, via, ip: request.ip };
 });
+
+/** On an @AuthenticateIfPresent route without a user: AUTH_REQUIRED or TOKEN_INVALID, for what needs one. */
+export const AuthFailure = createParamDecorator(
+  (_: unknown, context: ExecutionContext): DomainError | undefined => context.switchToHttp().getRequest().authFailure,
+);

@@ -8,7 +8,7 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 export const AUTHENTICATE_IF_PRESENT = 'auth:if-present';
 
 /**
- * On a public route: a request that carries a bearer token must carry a valid one, and its user is
- * then the request's (@CurrentUser); a request without one goes through as anonymous.
+ * On a public route: a request with a valid bearer token has its user (@CurrentUser); one without,
+ * or with a token that does not pass, goes through as anonymous, with @AuthFailure saying why.
  */
 export const AuthenticateIfPresent = () => SetMetadata(AUTHENTICATE_IF_PRESENT, true);

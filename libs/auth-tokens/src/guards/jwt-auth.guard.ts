@@ -15,14 +15,32 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const targets = [context.getHandler(), context.getClass()];
     if (!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return super.canActivate(context);
     const carriesToken = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization !== undefined;
-    return carriesToken && this.reflector.getAllAndOverride<boolean>(AUTHENTICATE_IF_PRESENT, targets) ? super.canActivate(context) : true;
+    return carriesToken && this.isOptional(context) ? super.canActivate(context) : true;
   }
 
-  override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
-    if (error) throw error;
-    if (user) return user;
+  override handleRequest<TUser>(error: unknown, user: TUser, info: unknown, context: ExecutionContext): TUser {
+    if (!error && user) return user;
     const noToken = info instanceof Error && /no auth token/i.test(info.message);
-    if (noToken) throw new DomainError('AUTH_REQUIRED', 'This endpoint needs an access token (Authorization: Bearer <token>).');
-    throw new DomainError('TOKEN_INVALID', 'The token is invalid or expired.');
+    const failure =
+      error ??
+      new DomainError(
+        noToken ? 'AUTH_REQUIRED' : 'TOKEN_INVALID',
+        noToken ? 'This endpoint needs an access token (Authorization: Bearer <token>).' : 'The token is invalid or expired.',
+      );
+    // A public route goes on as anonymous: a client that sends its expired token everywhere can still
+    // ask for a sign-in code. The route learns why (@AuthFailure) for what does need the token.
+    if (
+      this.isOptional(context) &&
+      failure instanceof DomainError &&
+      (failure.code === 'TOKEN_INVALID' || failure.code === 'AUTH_REQUIRED')
+    ) {
+      context.switchToHttp().getRequest<{ authFailure?: DomainError }>().authFailure = failure;
+      return undefined as TUser;
+    }
+    throw failure;
+  }
+
+  private isOptional(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride<boolean>(AUTHENTICATE_IF_PRESENT, [context.getHandler(), context.getClass()]) === true;
   }
 }
