@@ -40,6 +40,26 @@ module.exports = {
       to: { path: lib(['admin', 'admin-api', 'auth', 'health']), pathNot: '^libs/$1/' },
     },
     {
+      name: 'delivery-knows-messages-only',
+      severity: 'error',
+      comment: 'Delivery sends what it is given; codes, tokens, keys and accounts are the business of the libraries that call it.',
+      from: { path: lib(['delivery']) },
+      to: { path: '^libs/', pathNot: lib(['delivery', 'common', 'config', 'metrics', 'redis', 'users']) },
+    },
+    {
+      name: 'health-reads-dependencies-only',
+      severity: 'error',
+      from: { path: lib(['health']) },
+      to: { path: '^libs/', pathNot: lib(['health', 'common', 'config', 'database', 'redis', 'delivery']) },
+    },
+    {
+      name: 'webhooks-need-no-signing-keys',
+      severity: 'error',
+      comment: 'The cipher for stored secrets is in #common; webhook signing is Standard Webhooks, not our JWT keys.',
+      from: { path: lib(['webhooks']) },
+      to: { path: lib(['signing-keys', 'auth-tokens', 'accounts', 'otp']) },
+    },
+    {
       name: 'accounts-below-edges',
       severity: 'error',
       comment: 'Account rules are called by the REST API, the CLI and the panel, and call none of them.',

@@ -1,4 +1,4 @@
-import { DevDeliveryChannel, DeliveryChannel } from '#otp';
+import { DevDeliveryChannel, DeliveryChannel } from '#delivery';
 import { expectError } from './support/expect-error.js';
 import { createUser, newEmail, newUsername, signUp, verificationToken } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';

@@ -1,4 +1,4 @@
-import { DevDeliveryChannel, DeliveryChannel, type OtpPurpose } from '#otp';
+import { DevDeliveryChannel, DeliveryChannel, type OtpPurpose } from '#delivery';
 import { expectError } from './support/expect-error.js';
 import { logIn, newEmail, newPhone, newUsername, signUp, verificationToken } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DashboardService } from '../libs/admin/src/dashboard.service.js';
-import { DeliveryChannel } from '#otp';
+import { DeliveryChannel, DeliveryStatsSource } from '#delivery';
 import { UsersService } from '#users';
 import { newEmail, newPhone, newUsername } from './support/factories.js';
 import { codeIn, startSmtpServer, temporaryFailure, type Behaviour } from './support/smtp-server.js';
@@ -145,7 +145,7 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     });
 
     // The admin dashboard's numbers come from the same queue: newest dead letter first, masked, no code.
-    const overview = await new DashboardService(t.app.get(DataSource), t.app.get(UsersService), t.app.get(DeliveryChannel)).overview();
+    const overview = await new DashboardService(t.app.get(DataSource), t.app.get(UsersService), t.app.get(DeliveryStatsSource)).overview();
     expect(overview.delivery?.stats).toMatchObject({ status: 'degraded', deadLettered: 2 });
     expect(overview.delivery?.deadLetters).toEqual([
       expect.objectContaining({

@@ -24,7 +24,7 @@ if (config.http.workers > 1 && cluster.isPrimary) {
     import('./server.js'),
     import('./startup-failure.js'),
     import('#database'),
-    import('#signing-keys'),
+    import('#common'),
   ]);
   await serve(config, { worker: cluster.isWorker }).catch((error: unknown) => {
     // Start-up problems a person can fix get one clear line, not a stack trace.

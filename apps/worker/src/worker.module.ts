@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggingModule } from '#common';
 import { type AppConfig, ConfigModule } from '#config';
 import { MetricsModule } from '#metrics';
-import { DeliveryModule } from '#otp';
+import { DeliveryModule } from '#delivery';
 
 /** Only what sending needs: the config, the Redis queue and the transports, and its metrics on METRICS_PORT; no database. */
 @Module({})

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DeliveryChannel, DeliveryQueue, type DeadLetter, type DeliveryStats } from '#otp';
+import { DeliveryStatsSource, type DeadLetter, type DeliveryStats } from '#delivery';
 import { UsersService } from '#users';
 
 export interface DashboardCounts {
@@ -25,7 +25,7 @@ export class DashboardService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(UsersService) private readonly users: UsersService,
-    @Inject(DeliveryChannel) private readonly delivery: DeliveryChannel,
+    @Inject(DeliveryStatsSource) private readonly delivery: DeliveryStatsSource | null,
   ) {}
 
   async overview(): Promise<DashboardCounts & { delivery?: DeliveryOverview }> {
@@ -35,7 +35,7 @@ export class DashboardService {
 
   /** A dead Redis must not take the dashboard down with it: the numbers show as unknown. */
   private async deliveryOverview(): Promise<DeliveryOverview | undefined> {
-    if (!(this.delivery instanceof DeliveryQueue)) return undefined;
+    if (!this.delivery) return undefined;
     const [stats, deadLetters] = await Promise.all([
       this.delivery.stats().catch(() => null),
       this.delivery.recentDeadLetters(10).catch(() => []),

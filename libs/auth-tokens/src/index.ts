@@ -1,6 +1,5 @@
 export { AuthTokensModule } from './auth-tokens.module.js';
 export { Acting, AuthFailure, CurrentSessionId, CurrentUser } from './decorators/current-user.decorator.js';
-export { AuthenticateIfPresent, Public } from './decorators/public.decorator.js';
 export { Roles } from './decorators/roles.decorator.js';
 export { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 export { RolesGuard } from './guards/roles.guard.js';

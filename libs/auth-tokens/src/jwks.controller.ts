@@ -1,9 +1,9 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Public } from '#common';
 import { AppConfig } from '#config';
 import { SigningKeysService } from '#signing-keys';
-import { Public } from './decorators/public.decorator.js';
 
 @ApiTags('keys')
 @Public()

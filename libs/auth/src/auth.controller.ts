@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, 
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccountsService } from '#accounts';
 import type { Actor } from '#audit';
-import { ApiErrorResponses } from '#common';
-import { Acting, CurrentSessionId, CurrentUser, Public, SessionDto, SessionListDto, TokensService, type ClientContext } from '#auth-tokens';
+import { ApiErrorResponses, Public } from '#common';
+import { Acting, CurrentSessionId, CurrentUser, SessionDto, SessionListDto, TokensService, type ClientContext } from '#auth-tokens';
 import { RateLimit } from '#rate-limit';
 import { UserResponseDto, type User } from '#users';
 import { AuthService, type Session } from './auth.service.js';

@@ -6,8 +6,9 @@ const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
 
 /**
- * Every environment variable the service reads, with its default. `.env.example` mirrors this file;
- * nothing else in the code base reads process.env.
+ * Every environment variable the service reads, with its default. `.env.example` mirrors this file.
+ * The one other reader of process.env is AdminJS's own ADMIN_JS_TMP_DIR (where its component bundle
+ * is), which admin-mount.ts reads the way AdminJS does.
  */
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test']) NODE_ENV = 'development';

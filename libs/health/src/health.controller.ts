@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '#auth-tokens';
+import { Public } from '#common';
 import { HealthService, type DependencyState } from './health.service.js';
 import { ShutdownState } from './shutdown-state.js';
-import { DeliveryChannel, DeliveryQueue, type DeliveryStats } from '#otp';
+import { DeliveryStatsSource, type DeliveryStats } from '#delivery';
 
 class ReadinessDto {
   @ApiProperty({
@@ -29,7 +29,7 @@ export class HealthController {
   constructor(
     @Inject(HealthService) private readonly health: HealthService,
     @Inject(ShutdownState) private readonly shutdown: ShutdownState,
-    @Inject(DeliveryChannel) private readonly delivery: DeliveryChannel,
+    @Inject(DeliveryStatsSource) private readonly delivery: DeliveryStatsSource | null,
   ) {}
 
   @Get()
@@ -52,8 +52,7 @@ export class HealthController {
       .filter(([, state]) => state === 'down' || state === 'draining')
       .map(([name]) => name);
     // The queue's backlog and failures, for operators; a failing mail server does not make the API unready.
-    const delivery =
-      this.delivery instanceof DeliveryQueue ? { delivery: await this.delivery.stats().catch(() => ({ status: 'unknown' as const })) } : {};
+    const delivery = this.delivery ? { delivery: await this.delivery.stats().catch(() => ({ status: 'unknown' as const })) } : {};
     if (!down.length) return { status: delivery.delivery?.status === 'degraded' ? 'degraded' : 'ok', checks, ...delivery };
     void reply.code(503);
     return {

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import { OtpModule } from '#otp';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
 import { ShutdownState } from './shutdown-state.js';
 
-@Module({ imports: [OtpModule], controllers: [HealthController], providers: [HealthService, ShutdownState], exports: [ShutdownState] })
+@Module({ controllers: [HealthController], providers: [HealthService, ShutdownState], exports: [ShutdownState] })
 export class HealthModule {}

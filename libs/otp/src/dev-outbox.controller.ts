@@ -1,10 +1,8 @@
 import { Controller, Get, Header, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength } from 'class-validator';
-import { ApiErrorResponses, DomainError } from '#common';
-import { Public } from '#auth-tokens';
-import { DeliveryChannel } from './delivery/delivery-channel.js';
-import { DevDeliveryChannel } from './delivery/dev-delivery.channel.js';
+import { ApiErrorResponses, DomainError, Public } from '#common';
+import { DeliveryChannel, DevDeliveryChannel } from '#delivery';
 import { OTP_PURPOSES, type OtpPurpose } from './otp-store.js';
 import { OtpService } from './otp.service.js';
 

@@ -1,6 +1,6 @@
-/** CHANGE_IDENTIFIER proves a new email or phone for a signed-in account (a bearer token asks for it). */
-export type OtpPurpose = 'REGISTER' | 'LOGIN' | 'CHANGE_IDENTIFIER';
-export const OTP_PURPOSES: readonly OtpPurpose[] = ['REGISTER', 'LOGIN', 'CHANGE_IDENTIFIER'];
+import type { OtpPurpose } from '#delivery';
+
+export { OTP_PURPOSES, type OtpPurpose } from '#delivery';
 
 export type IssueResult = { outcome: 'issued' } | { outcome: 'cooldown' | 'hourly-limit' | 'locked'; retryAfterSeconds: number };
 

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses, type DomainError } from '#common';
-import { AuthFailure, AuthenticateIfPresent, CurrentUser, Public } from '#auth-tokens';
+import { ApiErrorResponses, AuthenticateIfPresent, type DomainError, Public } from '#common';
+import { AuthFailure, CurrentUser } from '#auth-tokens';
 import type { User } from '#users';
 import { RateLimit } from '#rate-limit';
 import { RequestOtpDto, RequestOtpResponseDto } from './dto/request-otp.dto.js';

@@ -3,7 +3,7 @@ import type { AuditService } from '#audit';
 import { SystemClock } from '#common';
 import { loadConfig } from '#config';
 import type { UsersService } from '#users';
-import { DeliveryChannel, type OtpMessage } from './delivery/delivery-channel.js';
+import { DeliveryChannel, type OtpMessage } from '#delivery';
 import { OtpCrypto } from './otp-crypto.js';
 import { MemoryOtpStore } from './otp-store.memory.js';
 import { OtpService } from './otp.service.js';

@@ -4,7 +4,7 @@ import { DomainError } from '#common';
 import { Metrics, channelOf } from '#metrics';
 import { AppConfig } from '#config';
 import { UsersService, normalizeIdentifier, type Identifier } from '#users';
-import { DeliveryChannel } from './delivery/delivery-channel.js';
+import { DeliveryChannel } from '#delivery';
 import { OtpCrypto } from './otp-crypto.js';
 import { OtpStore, type OtpPurpose } from './otp-store.js';
 

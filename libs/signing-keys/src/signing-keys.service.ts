@@ -11,9 +11,8 @@ import { promisify } from 'node:util';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '#audit';
-import { Clock, DomainError } from '#common';
+import { Clock, DomainError, KeyCipher } from '#common';
 import { AppConfig } from '#config';
-import { KeyCipher } from './key-cipher.js';
 import { SigningKey, type AsymmetricAlgorithm, type KeyState } from './signing-key.entity.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);

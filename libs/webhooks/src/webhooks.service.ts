@@ -3,9 +3,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '#audit';
-import { Clock, DomainError } from '#common';
+import { Clock, DomainError, KeyCipher } from '#common';
 import { AppConfig } from '#config';
-import { KeyCipher } from '#signing-keys';
 import { WEBHOOK_EVENT_TYPES, WebhookDelivery, WebhookEndpoint, type WebhookData, type WebhookEventType } from './webhook.entities.js';
 
 /**

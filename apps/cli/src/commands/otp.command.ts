@@ -2,7 +2,8 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, SubCommand } from 'nest-commander';
 import { DomainError } from '#common';
 import { AppConfig } from '#config';
-import { DeliveryChannel, DevDeliveryChannel, OTP_PURPOSES, OtpService, type OtpPurpose } from '#otp';
+import { DeliveryChannel, DevDeliveryChannel, OTP_PURPOSES, type OtpPurpose } from '#delivery';
+import { OtpService } from '#otp';
 import { runCommand } from '../cli-io.js';
 import { CommandGroup } from './command-group.js';
 

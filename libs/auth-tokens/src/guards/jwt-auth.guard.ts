@@ -1,8 +1,7 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { DomainError } from '#common';
-import { AUTHENTICATE_IF_PRESENT, IS_PUBLIC } from '../decorators/public.decorator.js';
+import { AUTHENTICATE_IF_PRESENT, DomainError, IS_PUBLIC } from '#common';
 
 /** Global guard: every route needs a valid access token unless marked @Public(). */
 @Injectable()

@@ -52,8 +52,17 @@ export interface DeadLetter {
   failedAt: string;
 }
 
+/**
+ * What health and the admin dashboard read of live delivery. Provided as null with the development
+ * channel, which has no queue to report on.
+ */
+export abstract class DeliveryStatsSource {
+  abstract stats(): Promise<DeliveryStats>;
+  abstract recentDeadLetters(limit: number): Promise<DeadLetter[]>;
+}
+
 /** A delivery channel that sends in the background, with retries, and can report on itself. */
-export abstract class DeliveryQueue extends DeliveryChannel {
+export abstract class DeliveryQueue extends DeliveryChannel implements DeliveryStatsSource {
   abstract stats(): Promise<DeliveryStats>;
   abstract recentDeadLetters(limit: number): Promise<DeadLetter[]>;
 }

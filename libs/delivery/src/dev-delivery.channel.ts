@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Clock } from '#common';
 import { channelOf, type Metrics } from '#metrics';
 import type { RedisConnection } from '#redis';
-import type { OtpPurpose } from '../otp-store.js';
+import type { OtpPurpose } from './otp-purpose.js';
 import { DeliveryChannel, type OtpMessage } from './delivery-channel.js';
 
 export interface OutboxEntry {

@@ -1,5 +1,5 @@
 import type { Identifier } from '#users';
-import type { OtpPurpose } from '../otp-store.js';
+import type { OtpPurpose } from './otp-purpose.js';
 
 /**
  * What a person receives after asking for a code. `code` is only present when the request can lead

@@ -3,13 +3,12 @@ import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { Clock } from '#common';
+import { Clock, KeyCipher } from '#common';
 import type { AppConfig } from '#config';
 import { Metrics } from '#metrics';
 import { RedisConnection } from '#redis';
-import { KeyCipher } from '#signing-keys';
 import { DeliveryChannel } from './delivery-channel.js';
-import { DeliveryQueue, InProcessDeliveryQueue, type Transport } from './delivery-queue.js';
+import { DeliveryQueue, DeliveryStatsSource, InProcessDeliveryQueue, type Transport } from './delivery-queue.js';
 import { DevDeliveryChannel } from './dev-delivery.channel.js';
 import { SmtpTransport } from './email/smtp.transport.js';
 import {
@@ -70,7 +69,8 @@ function clusterCloser(cluster: Cluster): Provider {
 @Module({})
 export class DeliveryModule {
   static forRoot(config: AppConfig, role: DeliveryRole): DynamicModule {
-    const module = { module: DeliveryModule, global: true, exports: [DeliveryChannel] };
+    const module = { module: DeliveryModule, global: true, exports: [DeliveryChannel, DeliveryStatsSource] };
+    const liveStats: Provider = { provide: DeliveryStatsSource, useExisting: DeliveryChannel };
     const { delivery, redis } = config;
     if (delivery.channel === 'dev') {
       const channel: Provider = {
@@ -79,7 +79,7 @@ export class DeliveryModule {
         useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, connection: RedisConnection | null) =>
           new DevDeliveryChannel(connection ?? null, dataSource, clock, metrics),
       };
-      return { ...module, providers: [channel] };
+      return { ...module, providers: [channel, { provide: DeliveryStatsSource, useValue: null }] };
     }
     const settings: DeliverySettings = {
       maxAttempts: delivery.maxAttempts,
@@ -96,7 +96,7 @@ export class DeliveryModule {
         inject: [DELIVERY_TRANSPORT, Metrics],
         useFactory: (sender: Transport, metrics: Metrics) => watchQueue(metrics, new InProcessDeliveryQueue(sender, settings, metrics)),
       };
-      return { ...module, providers: [transport, channel] };
+      return { ...module, providers: [transport, channel, liveStats] };
     }
     const runWorker = role === 'worker' || delivery.queue.runWorker;
     const connection = bullConnection(redis.target);
@@ -112,6 +112,7 @@ export class DeliveryModule {
       providers: [
         transport,
         channel,
+        liveStats,
         { provide: DELIVERY_SETTINGS, useValue: settings },
         { provide: MESSAGE_CIPHER, useValue: new KeyCipher(config.keys.encryptionKey, 'queued message') },
         ...(runWorker ? [DeliveryProcessor] : []),

@@ -10,10 +10,9 @@ import {
   type MinimalJob,
   type Queue,
 } from 'bullmq';
-import { DependencyUnavailableError, throttled, withTimeout } from '#common';
+import { DependencyUnavailableError, type KeyCipher, throttled, withTimeout } from '#common';
 import type { RedisTarget } from '#config';
 import { Metrics } from '#metrics';
-import type { KeyCipher } from '#signing-keys';
 import type { OtpMessage } from './delivery-channel.js';
 import {
   DEGRADED_WINDOW_MS,
