@@ -21,6 +21,22 @@ describe('loadConfig', () => {
     expect(config.jwt).toEqual(expect.objectContaining({ accessTtlSeconds: 900, refreshTtlSeconds: 604800 }));
   });
 
+  it('keeps the CAPTCHA off by default, and on asks for its secret and defaults to the provider’s siteverify and REGISTER, LOGIN', () => {
+    expect(loadConfig({ PGLITE_MEMORY: '1', ...secrets }).captcha).toBeUndefined();
+    expect(() => loadConfig({ PGLITE_MEMORY: '1', ...secrets, CAPTCHA_PROVIDER: 'hcaptcha' })).toThrow(/CAPTCHA_SECRET_KEY/);
+    expect(() => loadConfig({ PGLITE_MEMORY: '1', ...secrets, CAPTCHA_PROVIDER: 'friendly' })).toThrow(/CAPTCHA_PROVIDER/);
+    expect(loadConfig({ PGLITE_MEMORY: '1', ...secrets, CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SECRET_KEY: 's' }).captcha).toEqual({
+      provider: 'turnstile',
+      secretKey: 's',
+      verifyUrl: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+      expectedHostname: undefined,
+      timeoutMs: 3000,
+      failOpen: false,
+      purposes: ['REGISTER', 'LOGIN'],
+    });
+    expect(() => loadConfig({ PGLITE_MEMORY: '1', ...secrets, CAPTCHA_PURPOSES: 'REGISTER,SIGNUP' })).toThrow(/CAPTCHA_PURPOSES/);
+  });
+
   it('reads BODY_LIMIT in bytes, with b, kb and mb as powers of 1024, and refuses anything else', () => {
     const limit = (BODY_LIMIT: string) => loadConfig({ PGLITE_MEMORY: '1', ...secrets, BODY_LIMIT }).http.bodyLimitBytes;
     expect([limit('16kb'), limit('512'), limit('2MB'), limit('100b')]).toEqual([16384, 512, 2097152, 100]);

@@ -5,6 +5,13 @@ import type { CountryCode } from 'libphonenumber-js';
 import { EnvironmentVariables } from './environment.js';
 import { loadDevelopmentSecrets } from './development-secrets.js';
 
+/** Each provider's siteverify endpoint (form POST of secret, response, remoteip; JSON answer with `success`). */
+const CAPTCHA_VERIFY_URLS = {
+  turnstile: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+  hcaptcha: 'https://api.hcaptcha.com/siteverify',
+  recaptcha: 'https://www.google.com/recaptcha/api/siteverify',
+} as const;
+
 /** One Redis (REDIS_URL), or a Redis Cluster given by some of its nodes as redis:// URLs (REDIS_CLUSTER_NODES). */
 export type RedisTarget = { url: string } | { clusterNodes: string[] };
 
@@ -65,6 +72,18 @@ export class AppConfig {
     verificationTtlSeconds: number;
     phoneDefaultCountry: CountryCode | undefined;
   };
+  /** Off when undefined. */
+  readonly captcha!:
+    | {
+        provider: 'turnstile' | 'hcaptcha' | 'recaptcha';
+        secretKey: string;
+        verifyUrl: string;
+        expectedHostname: string | undefined;
+        timeoutMs: number;
+        failOpen: boolean;
+        purposes: string[];
+      }
+    | undefined;
   readonly metrics!: { enabled: boolean; token: string | undefined; port: number | undefined };
   readonly delivery!: {
     channel: 'dev' | 'live';
@@ -169,6 +188,7 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
   }
   if (env.SMS_PROVIDER === 'webhook' && (!env.SMS_WEBHOOK_URL || !env.SMS_WEBHOOK_SECRET))
     problems.push('SMS_PROVIDER: webhook needs SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET');
+  if (env.CAPTCHA_PROVIDER && !env.CAPTCHA_SECRET_KEY) problems.push(`CAPTCHA_PROVIDER: ${env.CAPTCHA_PROVIDER} needs CAPTCHA_SECRET_KEY`);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
   const pgliteInMemory = source.PGLITE_MEMORY === '1';
@@ -200,6 +220,17 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     },
     metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN, port: env.METRICS_PORT },
+    captcha: env.CAPTCHA_PROVIDER
+      ? {
+          provider: env.CAPTCHA_PROVIDER as 'turnstile' | 'hcaptcha' | 'recaptcha',
+          secretKey: env.CAPTCHA_SECRET_KEY!,
+          verifyUrl: env.CAPTCHA_VERIFY_URL ?? CAPTCHA_VERIFY_URLS[env.CAPTCHA_PROVIDER as 'turnstile' | 'hcaptcha' | 'recaptcha'],
+          expectedHostname: env.CAPTCHA_EXPECTED_HOSTNAME || undefined,
+          timeoutMs: env.CAPTCHA_TIMEOUT_MS,
+          failOpen: env.CAPTCHA_FAIL_OPEN,
+          purposes: env.CAPTCHA_PURPOSES.split(','),
+        }
+      : undefined,
     rateLimits: {
       otpRequest: env.RATE_LIMIT_OTP_REQUESTS_PER_IP,
       otpVerify: env.RATE_LIMIT_OTP_VERIFIES_PER_IP,

@@ -169,6 +169,23 @@ export class EnvironmentVariables {
   /** Signs each SMS webhook request (HMAC-SHA256): at least 32 characters. */
   @IsOptional() @IsString() @MinLength(32) SMS_WEBHOOK_SECRET?: string;
 
+  /**
+   * A CAPTCHA on otp/request, against bots that request codes by the thousand (SMS pumping): empty
+   * (off, the default: clients send nothing new), `turnstile`, `hcaptcha` or `recaptcha`.
+   */
+  @IsOptional() @IsIn(['', 'turnstile', 'hcaptcha', 'recaptcha']) CAPTCHA_PROVIDER?: string;
+  @IsOptional() @IsString() @MinLength(1) CAPTCHA_SECRET_KEY?: string;
+  /** The provider's siteverify endpoint; by default the provider's own. Tests and self-hosted setups point it elsewhere. */
+  @IsOptional() @Matches(/^https?:\/\//) CAPTCHA_VERIFY_URL?: string;
+  /** When set, a token solved on another site (hostname in the provider's answer) is refused (Turnstile, hCaptcha, reCAPTCHA). */
+  @IsOptional() @IsString() CAPTCHA_EXPECTED_HOSTNAME?: string;
+  /** Longest wait for the provider's answer. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(30_000) CAPTCHA_TIMEOUT_MS = 3000;
+  /** With the provider down or slow: refuse (503 CAPTCHA_UNAVAILABLE, the default) or let requests through with a warning. */
+  @Transform(toBool) @IsBoolean() CAPTCHA_FAIL_OPEN = false;
+  /** The purposes that need a CAPTCHA. */
+  @IsString() @Matches(/^(REGISTER|LOGIN|CHANGE_IDENTIFIER)(,(REGISTER|LOGIN|CHANGE_IDENTIFIER))*$/) CAPTCHA_PURPOSES = 'REGISTER,LOGIN';
+
   /** Shortest password the admin panel accepts (NIST SP 800-63B asks for at least 8; we default higher). */
   @Transform(toInt) @IsInt() @Min(8) @Max(128) ADMIN_PASSWORD_MIN_LENGTH = 12;
   /** Signs the admin panel's session cookie. */

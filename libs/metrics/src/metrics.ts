@@ -31,6 +31,11 @@ export class Metrics {
     ['channel'],
   );
   readonly deliveryFailures = this.counter('otp_delivery_failures_total', 'Messages given up on (dead-lettered)', ['channel']);
+  readonly captchaChecks = this.counter(
+    'otp_captcha_checks_total',
+    'CAPTCHA checks on code requests, by outcome: passed, missing, refused, unavailable (refused), failed_open (let through)',
+    ['outcome'],
+  );
   readonly codesVerified = this.counter('otp_codes_verified_total', 'Codes verified', ['purpose', 'channel']);
   readonly verifyFailures = this.counter(
     'otp_verify_failures_total',
@@ -77,6 +82,7 @@ export class Metrics {
       this.deliveryFailures.inc({ channel }, 0);
     }
     for (const flow of ['register', 'login', 'refresh']) this.tokensIssued.inc({ flow }, 0);
+    for (const outcome of ['passed', 'missing', 'refused', 'unavailable', 'failed_open']) this.captchaChecks.inc({ outcome }, 0);
   }
 
   /** Runs before each scrape, to set gauges from systems that are asked rather than told. */

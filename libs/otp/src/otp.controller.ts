@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses, AuthenticateIfPresent, type DomainError, Public } from '#common';
 import { AuthFailure, CurrentUser } from '#auth-tokens';
@@ -29,6 +30,8 @@ export class OtpController {
     'VALIDATION_FAILED',
     'MALFORMED_JSON',
     'IDENTIFIER_INVALID',
+    'CAPTCHA_REQUIRED',
+    'CAPTCHA_INVALID',
     'AUTH_REQUIRED',
     'TOKEN_INVALID',
     'OTP_COOLDOWN',
@@ -37,14 +40,20 @@ export class OtpController {
     'RATE_LIMITED',
     'DATABASE_UNAVAILABLE',
     'REDIS_UNAVAILABLE',
+    'CAPTCHA_UNAVAILABLE',
   )
   async request(
     @Body() body: RequestOtpDto,
     @CurrentUser() user: User | undefined,
     @AuthFailure() authFailure: DomainError | undefined,
+    @Req() request: FastifyRequest,
   ): Promise<RequestOtpResponseDto> {
     if (body.purpose === 'CHANGE_IDENTIFIER' && !user && authFailure) throw authFailure;
-    const sent = await this.otp.requestCode(body.identifier, body.purpose, user);
+    const sent = await this.otp.requestCode(body.identifier, body.purpose, {
+      requester: user,
+      captchaToken: body.captcha_token,
+      ip: request.ip,
+    });
     return {
       detail: 'If this identifier can use a code, one has been sent.',
       expires_in: sent.expiresInSeconds,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { Clock } from '#common';
 import { RedisConnection } from '#redis';
 import { AuditModule } from '#audit';
+import { CaptchaModule } from '#captcha';
 import { UsersModule } from '#users';
 import { DevOutboxController } from './dev-outbox.controller.js';
 import { OtpCrypto } from './otp-crypto.js';
@@ -13,7 +14,7 @@ import { OtpService } from './otp.service.js';
 
 /** Codes: request and verify. The DeliveryChannel it sends through comes from DeliveryModule (global). */
 @Module({
-  imports: [UsersModule, AuditModule],
+  imports: [UsersModule, AuditModule, CaptchaModule],
   controllers: [OtpController],
   providers: [
     OtpCrypto,

@@ -1,3 +1,4 @@
+import { CaptchaService } from '#captcha';
 import { Metrics } from '#metrics';
 import type { AuditService } from '#audit';
 import { SystemClock } from '#common';
@@ -35,6 +36,7 @@ describe('OtpService', () => {
       users,
       { recordBestEffort: async () => undefined } as unknown as AuditService,
       new Metrics(),
+      new CaptchaService(config, new Metrics()),
     );
   });
   afterEach(() => store.close());

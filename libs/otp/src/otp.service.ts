@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '#audit';
 import { DomainError } from '#common';
 import { Metrics, channelOf } from '#metrics';
+import { CaptchaService } from '#captcha';
 import { AppConfig } from '#config';
 import { UsersService, normalizeIdentifier, type Identifier } from '#users';
 import { DeliveryChannel } from '#delivery';
@@ -32,6 +33,7 @@ export class OtpService {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(CaptchaService) private readonly captcha: CaptchaService,
   ) {}
 
   normalize(rawIdentifier: string): Identifier {
@@ -43,12 +45,14 @@ export class OtpService {
    * REGISTER for a taken identifier or a LOGIN for an unknown one stores the hash of a code nobody
    * is sent (so verify answers exactly as for a wrong guess), and the owner gets a notice instead.
    */
-  async requestCode(rawIdentifier: string, purpose: OtpPurpose, requester?: { id: string }): Promise<CodeRequested> {
+  async requestCode(rawIdentifier: string, purpose: OtpPurpose, context: CodeRequestContext = {}): Promise<CodeRequested> {
     // A new address for an account is asked for by its signed-in owner; whether the address is free
     // is then answered exactly as REGISTER answers it.
-    if (purpose === 'CHANGE_IDENTIFIER' && !requester)
+    if (purpose === 'CHANGE_IDENTIFIER' && !context.requester)
       throw new DomainError('AUTH_REQUIRED', 'CHANGE_IDENTIFIER needs the access token of the account the address is for.');
     const identifier = this.normalize(rawIdentifier);
+    // Before anything is looked up, stored or sent: a bot without a solved CAPTCHA costs nothing but this.
+    await this.captcha.check(purpose, context.captchaToken, context.ip);
     const { ttlSeconds, resendCooldownSeconds, hourlyLimit } = this.config.otp;
     const accountExists = await this.users.existsByIdentifier(identifier);
     const usable = purpose === 'LOGIN' ? accountExists : !accountExists;
@@ -144,6 +148,15 @@ export class OtpService {
     if (!msLeft) throw invalidToken();
     return { restore: () => this.store.restoreVerificationToken(tokenHash, purpose, identifier.value, msLeft) };
   }
+}
+
+export interface CodeRequestContext {
+  /** The signed-in account asking (CHANGE_IDENTIFIER needs one). */
+  requester?: { id: string };
+  /** The CAPTCHA widget's token, when CAPTCHA_PROVIDER asks for one. */
+  captchaToken?: string;
+  /** The client's address, passed to the CAPTCHA provider. */
+  ip?: string;
 }
 
 export interface SpentVerificationToken {

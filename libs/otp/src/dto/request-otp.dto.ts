@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { OTP_PURPOSES, type OtpPurpose } from '../otp-store.js';
 
 export class RequestOtpDto {
@@ -11,6 +11,16 @@ export class RequestOtpDto {
   @ApiProperty({ enum: OTP_PURPOSES, example: 'REGISTER' })
   @IsIn(OTP_PURPOSES)
   purpose!: OtpPurpose;
+
+  @ApiPropertyOptional({
+    description:
+      'The token of the CAPTCHA widget (Turnstile, hCaptcha or reCAPTCHA), when the service is configured to ask for one (CAPTCHA_PROVIDER); otherwise leave it out.',
+    maxLength: 4096,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  captcha_token?: string;
 }
 
 export class RequestOtpResponseDto {

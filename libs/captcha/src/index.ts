@@ -1,0 +1,2 @@
+export { CaptchaModule } from './captcha.module.js';
+export { CaptchaService } from './captcha.service.js';
