@@ -71,6 +71,9 @@ export class AppConfig {
     lockoutSeconds: number;
     verificationTtlSeconds: number;
     phoneDefaultCountry: CountryCode | undefined;
+    /** Empty: every country. */
+    smsAllowedCountries: string[];
+    smsBlockedPrefixes: string[];
   };
   /** Off when undefined. */
   readonly captcha!:
@@ -280,6 +283,8 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
       lockoutSeconds: env.OTP_LOCKOUT_SECONDS,
       verificationTtlSeconds: env.VERIFICATION_TOKEN_TTL_SECONDS,
       phoneDefaultCountry: (env.PHONE_DEFAULT_COUNTRY || undefined) as CountryCode | undefined,
+      smsAllowedCountries: env.SMS_ALLOWED_COUNTRIES ? env.SMS_ALLOWED_COUNTRIES.split(',') : [],
+      smsBlockedPrefixes: env.SMS_BLOCKED_PREFIXES ? env.SMS_BLOCKED_PREFIXES.split(',') : [],
     },
     delivery: {
       channel: env.DELIVERY_CHANNEL as 'dev' | 'live',

@@ -121,6 +121,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(30) VERIFICATION_TOKEN_TTL_SECONDS = 600;
   /** ISO country used for phone numbers written without a leading +; empty requires E.164 input. */
   @IsString() @Matches(/^([A-Z]{2})?$/) PHONE_DEFAULT_COUNTRY = '';
+  /** Countries (ISO 3166 codes, comma-separated) whose numbers may be sent codes by SMS; empty: all. */
+  @IsString() @Matches(/^([A-Z]{2}(,[A-Z]{2})*)?$/) SMS_ALLOWED_COUNTRIES = '';
+  /** E.164 prefixes never sent an SMS, e.g. premium-rate ranges: `+881,+882,+4470`. */
+  @IsString() @Matches(/^(\+\d{1,14}(,\+\d{1,14})*)?$/) SMS_BLOCKED_PREFIXES = '';
 
   /**
    * `dev` logs codes (refused in production); `live` sends them, in the background with retries:

@@ -4,7 +4,7 @@ import { DomainError } from '#common';
 import { Metrics, channelOf } from '#metrics';
 import { CaptchaService } from '#captcha';
 import { AppConfig } from '#config';
-import { UsersService, normalizeIdentifier, type Identifier } from '#users';
+import { UsersService, countryOfPhone, normalizeIdentifier, type Identifier } from '#users';
 import { DeliveryChannel } from '#delivery';
 import { OtpCrypto } from './otp-crypto.js';
 import { OtpStore, type OtpPurpose } from './otp-store.js';
@@ -51,6 +51,7 @@ export class OtpService {
     if (purpose === 'CHANGE_IDENTIFIER' && !context.requester)
       throw new DomainError('AUTH_REQUIRED', 'CHANGE_IDENTIFIER needs the access token of the account the address is for.');
     const identifier = this.normalize(rawIdentifier);
+    this.assertSmsAllowed(identifier);
     // Before anything is looked up, stored or sent: a bot without a solved CAPTCHA costs nothing but this.
     await this.captcha.check(purpose, context.captchaToken, context.ip);
     const { ttlSeconds, resendCooldownSeconds, hourlyLimit } = this.config.otp;
@@ -85,6 +86,24 @@ export class OtpService {
       expiresInSeconds: ttlSeconds,
     });
     return { expiresInSeconds: ttlSeconds, resendAfterSeconds: resendCooldownSeconds };
+  }
+
+  /**
+   * SMS_ALLOWED_COUNTRIES and SMS_BLOCKED_PREFIXES (premium-rate ranges, countries the operator
+   * does not serve): a number outside them is refused before anything is looked up or sent, so the
+   * answer is the same whether or not it has an account.
+   */
+  private assertSmsAllowed(identifier: Identifier): void {
+    if (identifier.kind !== 'phone') return;
+    const { smsAllowedCountries, smsBlockedPrefixes } = this.config.otp;
+    const blocked = smsBlockedPrefixes.some((prefix) => identifier.value.startsWith(prefix));
+    const country = smsAllowedCountries.length ? countryOfPhone(identifier.value) : undefined;
+    if (blocked || (smsAllowedCountries.length && (!country || !smsAllowedCountries.includes(country)))) {
+      throw new DomainError(
+        'PHONE_COUNTRY_NOT_ALLOWED',
+        'Codes are not sent by SMS to this number; use another number or an email address.',
+      );
+    }
   }
 
   /** Tells the owner of an address what happened to it (no code): e.g. that their account replaced it. */

@@ -27,3 +27,8 @@ export function normalizeIdentifier(raw: string, defaultCountry?: CountryCode): 
   if (phone?.isValid()) return { kind: 'phone', value: phone.number };
   throw new DomainError('IDENTIFIER_INVALID', 'identifier must be an email address or a phone number in international format.');
 }
+
+/** The country a normalised (E.164) phone number belongs to, or undefined when its prefix is shared and ambiguous. */
+export function countryOfPhone(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}
