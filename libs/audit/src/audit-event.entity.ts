@@ -16,6 +16,7 @@ export const AUDIT_EVENT_TYPES = [
   'otp.identifier_locked',
   'token.reuse_detected',
   'rate_limit.exceeded',
+  'sms.budget_exceeded',
   'admin.signed_in',
   'admin.sign_in_failed',
   'admin.password_set',

@@ -74,6 +74,7 @@ export class AppConfig {
     /** Empty: every country. */
     smsAllowedCountries: string[];
     smsBlockedPrefixes: string[];
+    smsBudget: { perHour: number; perCountryPerHour: number };
   };
   /** Off when undefined. */
   readonly captcha!:
@@ -285,6 +286,7 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
       phoneDefaultCountry: (env.PHONE_DEFAULT_COUNTRY || undefined) as CountryCode | undefined,
       smsAllowedCountries: env.SMS_ALLOWED_COUNTRIES ? env.SMS_ALLOWED_COUNTRIES.split(',') : [],
       smsBlockedPrefixes: env.SMS_BLOCKED_PREFIXES ? env.SMS_BLOCKED_PREFIXES.split(',') : [],
+      smsBudget: { perHour: env.SMS_MAX_PER_HOUR, perCountryPerHour: env.SMS_MAX_PER_COUNTRY_PER_HOUR },
     },
     delivery: {
       channel: env.DELIVERY_CHANNEL as 'dev' | 'live',

@@ -125,6 +125,9 @@ export class EnvironmentVariables {
   @IsString() @Matches(/^([A-Z]{2}(,[A-Z]{2})*)?$/) SMS_ALLOWED_COUNTRIES = '';
   /** E.164 prefixes never sent an SMS, e.g. premium-rate ranges: `+881,+882,+4470`. */
   @IsString() @Matches(/^(\+\d{1,14}(,\+\d{1,14})*)?$/) SMS_BLOCKED_PREFIXES = '';
+  /** The fleet-wide SMS budget per clock hour: all numbers together, and each country; 0: no limit. */
+  @Transform(toInt) @IsInt() @Min(0) SMS_MAX_PER_HOUR = 0;
+  @Transform(toInt) @IsInt() @Min(0) SMS_MAX_PER_COUNTRY_PER_HOUR = 0;
 
   /**
    * `dev` logs codes (refused in production); `live` sends them, in the background with retries:

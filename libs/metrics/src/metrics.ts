@@ -31,6 +31,11 @@ export class Metrics {
     ['channel'],
   );
   readonly deliveryFailures = this.counter('otp_delivery_failures_total', 'Messages given up on (dead-lettered)', ['channel']);
+  readonly smsBudgetRefusals = this.counter(
+    'otp_sms_budget_refusals_total',
+    'Code requests refused because the hourly SMS budget (all numbers, or the country) was spent',
+    ['country'],
+  );
   readonly captchaChecks = this.counter(
     'otp_captcha_checks_total',
     'CAPTCHA checks on code requests, by outcome: passed, missing, refused, unavailable (refused), failed_open (let through)',

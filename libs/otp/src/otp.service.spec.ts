@@ -7,6 +7,7 @@ import type { UsersService } from '#users';
 import { DeliveryChannel, type OtpMessage } from '#delivery';
 import { OtpCrypto } from './otp-crypto.js';
 import { MemoryOtpStore } from './otp-store.memory.js';
+import { MemorySmsBudget } from './sms-budget.js';
 import { OtpService } from './otp.service.js';
 
 class RecordingChannel extends DeliveryChannel {
@@ -37,6 +38,7 @@ describe('OtpService', () => {
       { recordBestEffort: async () => undefined } as unknown as AuditService,
       new Metrics(),
       new CaptchaService(config, new Metrics()),
+      new MemorySmsBudget(config.otp.smsBudget, new SystemClock()),
     );
   });
   afterEach(() => store.close());

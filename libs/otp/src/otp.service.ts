@@ -8,6 +8,7 @@ import { UsersService, countryOfPhone, normalizeIdentifier, type Identifier } fr
 import { DeliveryChannel } from '#delivery';
 import { OtpCrypto } from './otp-crypto.js';
 import { OtpStore, type OtpPurpose } from './otp-store.js';
+import { SmsBudget } from './sms-budget.js';
 
 export interface CodeRequested {
   expiresInSeconds: number;
@@ -34,6 +35,7 @@ export class OtpService {
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(CaptchaService) private readonly captcha: CaptchaService,
+    @Inject(SmsBudget) private readonly smsBudget: SmsBudget,
   ) {}
 
   normalize(rawIdentifier: string): Identifier {
@@ -54,6 +56,7 @@ export class OtpService {
     this.assertSmsAllowed(identifier);
     // Before anything is looked up, stored or sent: a bot without a solved CAPTCHA costs nothing but this.
     await this.captcha.check(purpose, context.captchaToken, context.ip);
+    const smsCountry = await this.takeSmsBudget(identifier);
     const { ttlSeconds, resendCooldownSeconds, hourlyLimit } = this.config.otp;
     const accountExists = await this.users.existsByIdentifier(identifier);
     const usable = purpose === 'LOGIN' ? accountExists : !accountExists;
@@ -66,6 +69,8 @@ export class OtpService {
       cooldownSeconds: resendCooldownSeconds,
       hourlyLimit,
     });
+    // Refused after all: the SMS it was counted for is not sent.
+    if (issued.outcome !== 'issued' && smsCountry) await this.smsBudget.giveBack(smsCountry).catch(() => undefined);
     if (issued.outcome === 'cooldown') {
       throw new DomainError(
         'OTP_COOLDOWN',
@@ -104,6 +109,29 @@ export class OtpService {
         'Codes are not sent by SMS to this number; use another number or an email address.',
       );
     }
+  }
+
+  /**
+   * Every SMS, code or notice, takes one from the fleet's hourly budget; a spent budget refuses the
+   * request (429, until the hour turns) whether or not the number has an account. Answers the
+   * country the SMS was counted against, so that a refused request can give it back.
+   */
+  private async takeSmsBudget(identifier: Identifier): Promise<string | undefined> {
+    if (identifier.kind !== 'phone' || !this.smsBudget.enabled) return undefined;
+    const country = countryOfPhone(identifier.value) ?? 'unknown';
+    const taken = await this.smsBudget.take(country);
+    if (taken.taken) return country;
+    this.metrics.smsBudgetRefusals.inc({ country });
+    // Once per window and scope: a ring that keeps trying writes one row, not a million.
+    if (taken.firstRefusal) {
+      const limit = taken.scope === 'all' ? this.config.otp.smsBudget.perHour : this.config.otp.smsBudget.perCountryPerHour;
+      await this.audit.recordBestEffort({ type: 'sms.budget_exceeded', details: { scope: taken.scope, country, limit } });
+    }
+    throw new DomainError(
+      'SMS_BUDGET_EXCEEDED',
+      'No more codes can be sent by SMS this hour; try again later, or use an email address.',
+      taken.retryAfterSeconds,
+    );
   }
 
   /** Tells the owner of an address what happened to it (no code): e.g. that their account replaced it. */
