@@ -5,7 +5,8 @@ import { expectError } from './support/expect-error.js';
 import { newEmail, newPhone } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
 
-const frenchMobile = () => `+336${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+// +33 61…: every number of the range is valid (some of +33 6… are not).
+const frenchMobile = () => `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
 describe(`the fleet-wide SMS budget (${backend.database} + ${backend.redis})`, () => {
   let t: TestApp;

@@ -6,7 +6,8 @@ const random = (digits: number) => String(Math.floor(Math.random() * 10 ** digit
 /** Numbers of each kind that libphonenumber takes as valid, fresh per run (shared Redis keeps hourly counts). */
 const usNumber = () => `+1415555${random(4)}`;
 const frenchPremiumRate = () => `+33899${random(6)}`;
-const frenchMobile = () => `+336${random(8)}`;
+// +33 61…: every number of the range is valid (some of +33 6… are not).
+const frenchMobile = () => `+3361${random(7)}`;
 
 describe(`SMS country rules (${backend.database} + ${backend.redis})`, () => {
   let t: TestApp;
