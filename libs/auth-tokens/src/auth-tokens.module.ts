@@ -8,6 +8,7 @@ import { RolesGuard } from './guards/roles.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { JwksController } from './jwks.controller.js';
 import { SessionsService } from './sessions.service.js';
+import { TokenVerifier } from './token-verifier.js';
 import { TokensService } from './tokens.service.js';
 
 @Module({
@@ -19,7 +20,7 @@ import { TokensService } from './tokens.service.js';
     JwtModule.register({}),
   ],
   controllers: [JwksController],
-  providers: [TokensService, SessionsService, JwtStrategy, JwtAuthGuard, RolesGuard],
+  providers: [TokensService, TokenVerifier, SessionsService, JwtStrategy, JwtAuthGuard, RolesGuard],
   exports: [TokensService, SessionsService, JwtAuthGuard, RolesGuard],
 })
 export class AuthTokensModule {}

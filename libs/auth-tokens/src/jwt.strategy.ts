@@ -1,53 +1,53 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
-import { DomainError } from '#common';
-import { AppConfig } from '#config';
+import { Strategy as PassportBaseStrategy } from 'passport';
 import { UsersService, type User } from '#users';
-import { SigningKeysService } from '#signing-keys';
-import { claimsAreWellFormed, type TokenClaims } from './token-claims.js';
-import { rememberVerifiedTokens } from './verified-tokens.js';
+import { TokenVerifier, tokenInvalid } from './token-verifier.js';
 
-rememberVerifiedTokens();
+type VerifyCallback = (request: BearerRequest, token: string, done: (error: unknown, user?: unknown) => void) => void;
+type BearerRequest = { headers: { authorization?: string }; sessionId?: string };
 
-/**
- * Bearer access tokens: the key is chosen by the token's kid and must be of the algorithm the header
- * names (RFC 8725 §3.1); signature, issuer, audience and expiry are checked by passport-jwt; then the
- * token must be an access token of a user who still exists, is not blocked, and has not logged out
- * everywhere since (session version).
- */
-@Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(
-    @Inject(AppConfig) config: AppConfig,
-    @Inject(UsersService) private readonly users: UsersService,
-    @Inject(SigningKeysService) keys: SigningKeysService,
-  ) {
-    super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      // A KeyObject, passed through to jsonwebtoken; passport-jwt's types predate that.
-      secretOrKeyProvider: (_request: unknown, rawToken: string, done: (error: unknown, key?: Buffer) => void) => {
-        keys.verificationKey(rawToken).then(
-          ({ key }) => done(null, key as unknown as Buffer),
-          (error: unknown) => done(error),
-        );
-      },
-      // The header's alg has already been matched to the key; this is jsonwebtoken's own allow-list.
-      algorithms: [config.jwt.algorithm],
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      ignoreExpiration: false,
-      passReqToCallback: true,
-    });
+/** `Authorization: Bearer <token>` (the scheme in any case), as RFC 6750 §2.1 sends it. */
+function bearerToken(header: string | undefined): string | undefined {
+  const match = header ? /^\s*(\S+)\s+(\S+)\s*$/.exec(header) : null;
+  return match && match[1].toLowerCase() === 'bearer' ? match[2] : undefined;
+}
+
+/** A passport strategy that only finds the bearer token; what it means is the verify callback's. */
+class BearerTokenStrategy extends PassportBaseStrategy {
+  constructor(private readonly verifyToken: VerifyCallback) {
+    super();
   }
 
-  async validate(request: { sessionId?: string }, claims: TokenClaims): Promise<User> {
-    if (!claimsAreWellFormed(claims, 'access')) throw tokenInvalid();
+  override authenticate(request: BearerRequest): void {
+    const token = bearerToken(request.headers.authorization);
+    // An Error, as passport-jwt gave it: JwtAuthGuard tells a missing token (401 AUTH_REQUIRED) by it.
+    if (!token) return this.fail(new Error('No auth token'), 401);
+    this.verifyToken(request, token, (error, user) =>
+      error ? this.error(error) : user ? this.success(user) : this.fail({ message: 'Invalid token' }, 401),
+    );
+  }
+}
+
+/**
+ * Bearer access tokens, through @nestjs/passport: verified by TokenVerifier, the same check refresh
+ * tokens get, then the token must belong to a user who still exists, is not blocked, and has not
+ * logged out everywhere since (session version).
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(BearerTokenStrategy, 'jwt') {
+  constructor(
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
+    @Inject(UsersService) private readonly users: UsersService,
+  ) {
+    super();
+  }
+
+  async validate(request: BearerRequest, token: string): Promise<User> {
+    const claims = await this.verifier.verify(token, 'access');
     const user = await this.users.findForAccessToken(claims.sub);
     if (!user || !user.isActive || user.sessionVersion !== claims.sv) throw tokenInvalid();
     request.sessionId = claims.sid;
     return user;
   }
 }
-
-const tokenInvalid = () => new DomainError('TOKEN_INVALID', 'The token is invalid or expired.');

@@ -10,7 +10,8 @@ import { SigningKeysService } from '#signing-keys';
 import { UsersService, type User } from '#users';
 import { WebhooksService } from '#webhooks';
 import { RefreshToken } from './refresh-token.entity.js';
-import { claimsAreWellFormed, type ClientContext, type TokenClaims, type TokenType } from './token-claims.js';
+import type { ClientContext, TokenClaims, TokenType } from './token-claims.js';
+import { TokenVerifier, tokenInvalid } from './token-verifier.js';
 
 export interface TokenPair {
   access: string;
@@ -32,6 +33,7 @@ export class TokensService {
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(UsersService) private readonly users: UsersService,
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
   ) {}
 
   /** Issues a pair, opening a new session family unless one is given (rotation). */
@@ -111,23 +113,9 @@ export class TokensService {
     await (manager ? revoke(manager) : this.dataSource.transaction(revoke));
   }
 
-  /** Verifies signature, algorithm, issuer, audience, expiry and token type. */
-  async verify(token: string, type: TokenType, options: { ignoreExpiration?: boolean } = {}): Promise<TokenClaims> {
-    const { key, algorithm } = await this.keys.verificationKey(token);
-    let claims: TokenClaims;
-    try {
-      claims = await this.jwt.verifyAsync<TokenClaims>(token, {
-        publicKey: key as never,
-        algorithms: [algorithm],
-        issuer: this.config.jwt.issuer,
-        audience: this.config.jwt.audience,
-        ignoreExpiration: options.ignoreExpiration,
-      });
-    } catch {
-      throw tokenInvalid();
-    }
-    if (!claimsAreWellFormed(claims, type)) throw tokenInvalid();
-    return claims;
+  /** Verifies signature, algorithm, issuer, audience, expiry and token type (TokenVerifier). */
+  verify(token: string, type: TokenType, options: { ignoreExpiration?: boolean } = {}): Promise<TokenClaims> {
+    return this.verifier.verify(token, type, options);
   }
 
   private async handleDeadRefreshToken(tokenHash: string, client: ClientContext): Promise<void> {
@@ -178,5 +166,3 @@ export class TokensService {
     );
   }
 }
-
-const tokenInvalid = () => new DomainError('TOKEN_INVALID', 'The token is invalid or expired.');
