@@ -1,6 +1,6 @@
 import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { SigningKeysService } from '#signing-keys';
+import { KeyRing, SigningKeysService } from '#signing-keys';
 import { expectError } from './support/expect-error.js';
 import { signUp } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
@@ -45,7 +45,7 @@ describe(`signing keys and the JWKS (${backend.database} + ${backend.redis})`, (
     const user = await signUp(t);
     const header = decode(user.access, 0);
     const claims = decode(user.access, 1);
-    const signer = await t.app.get(SigningKeysService).currentSigner();
+    const signer = await t.app.get(KeyRing).currentSigner();
     const published = (await t.http().get('/.well-known/jwks.json')).body.keys.find((k: { kid: string }) => k.kid === header.kid);
     const publicPem = createPublicKey({ key: published, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
     const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;

@@ -186,7 +186,7 @@ export function adminResources(
             icon: 'RefreshCw',
             component: false,
             guard: 'Rotate the signing keys? The next key starts signing; nobody is logged out.',
-            isAccessible: keys.asymmetric,
+            isAccessible: keys.manageable,
             handler: async (_request: ActionRequest, _response: unknown, context: ActionContext) => {
               const list = context.h.resourceUrl({ resourceId: 'SigningKeys' });
               try {

@@ -16,7 +16,7 @@ import { TokensService } from './tokens.service.js';
     UsersModule,
     AuditModule,
     PassportModule,
-    // No module-wide key: every sign and verify names its key from SigningKeysService.
+    // No module-wide key: every sign and verify names its key from the KeyRing.
     JwtModule.register({}),
   ],
   controllers: [JwksController],

@@ -3,14 +3,14 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '#common';
 import { AppConfig } from '#config';
-import { SigningKeysService } from '#signing-keys';
+import { KeyRing } from '#signing-keys';
 
 @ApiTags('keys')
 @Public()
 @Controller('.well-known')
 export class JwksController {
   constructor(
-    @Inject(SigningKeysService) private readonly keys: SigningKeysService,
+    @Inject(KeyRing) private readonly keys: KeyRing,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 

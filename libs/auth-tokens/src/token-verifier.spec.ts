@@ -1,7 +1,7 @@
 import type { JwtService } from '@nestjs/jwt';
 import type { Clock } from '#common';
 import type { AppConfig } from '#config';
-import type { SigningKeysService } from '#signing-keys';
+import type { KeyRing } from '#signing-keys';
 import type { TokenClaims } from './token-claims.js';
 import { TokenVerifier } from './token-verifier.js';
 
@@ -34,7 +34,7 @@ describe('TokenVerifier', () => {
         return claims(token.startsWith('refresh') ? 'refresh' : 'access', token.endsWith('-short') ? 60 : 100);
       },
     } as unknown as JwtService;
-    const keys = { verificationKey: async () => ({ key, algorithm: 'ES256' }) } as unknown as SigningKeysService;
+    const keys = { verificationKey: async () => ({ key, algorithm: 'ES256' }) } as unknown as KeyRing;
     const clock = { now: () => new Date(seconds * 1000) } as Clock;
     verifier = new TokenVerifier(config, jwt, keys, clock);
   });

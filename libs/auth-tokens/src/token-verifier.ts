@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Clock, DomainError } from '#common';
 import { AppConfig } from '#config';
-import { SigningKeysService } from '#signing-keys';
+import { KeyRing } from '#signing-keys';
 import { claimsAreWellFormed, type TokenClaims, type TokenType } from './token-claims.js';
 
 /** Access tokens whose signature has been checked, remembered until they expire (the newest few thousand). */
@@ -12,7 +12,7 @@ const MAX_REMEMBERED = 5000;
 /**
  * The one verification of our JWTs, for access tokens (the bearer guard) and refresh tokens alike:
  * the key is chosen by the token's kid and must be of the algorithm its header names (RFC 8725
- * §3.1, in SigningKeysService.verificationKey), then signature, issuer, audience, expiry, type and
+ * §3.1, in KeyRing.verificationKey), then signature, issuer, audience, expiry, type and
  * shape are checked.
  *
  * Checking an ES256 signature is the largest single cost of an authenticated request, and a token
@@ -27,7 +27,7 @@ export class TokenVerifier {
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(JwtService) private readonly jwt: JwtService,
-    @Inject(SigningKeysService) private readonly keys: SigningKeysService,
+    @Inject(KeyRing) private readonly keys: KeyRing,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 

@@ -6,7 +6,7 @@ import { DataSource, EntityManager, IsNull, Raw } from 'typeorm';
 import { AuditService } from '#audit';
 import { Clock, DomainError } from '#common';
 import { AppConfig } from '#config';
-import { SigningKeysService } from '#signing-keys';
+import { KeyRing } from '#signing-keys';
 import { UsersService, type User } from '#users';
 import { WebhooksService } from '#webhooks';
 import { RefreshToken } from './refresh-token.entity.js';
@@ -29,7 +29,7 @@ export class TokensService {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AuditService) private readonly audit: AuditService,
-    @Inject(SigningKeysService) private readonly keys: SigningKeysService,
+    @Inject(KeyRing) private readonly keys: KeyRing,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(UsersService) private readonly users: UsersService,
