@@ -64,6 +64,12 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
     const audit = await json(api(cookie!, `/resources/AuditLog/actions/list?filters.type=user.blocked&filters.targetId=${f.member.id}`));
     expect(audit.records).toHaveLength(1);
     expect(audit.records[0].params).toEqual(expect.objectContaining({ type: 'user.blocked', 'details.via': 'admin-panel' }));
+    // Who did it to whom, by username (linking to their pages), not as bare ids; still no hash.
+    expect(audit.records[0].populated.actorId).toEqual(expect.objectContaining({ title: f.admin.username }));
+    expect(audit.records[0].populated.targetId).toEqual(expect.objectContaining({ id: f.member.id, title: f.member.username }));
+    expect(JSON.stringify(audit)).not.toMatch(/passwordHash|password_hash|argon2/);
+    // A user's page is titled by the username.
+    expect((await json(api(cookie!, `/resources/User/records/${f.member.id}/show`))).record.title).toBe(f.member.username);
   });
 
   it('counts users, sign-ups, logins, lockouts and active sessions on the dashboard', async () => {

@@ -90,4 +90,11 @@ describe(`health and API docs (${backend.database} + ${backend.redis})`, () => {
     const page = await t.http().get('/docs').expect(200);
     expect(page.text).toContain('swagger-ui');
   });
+
+  it('answers the favicon every browser page asks for, cached, instead of a 404', async () => {
+    const icon = await t.http().get('/favicon.ico').expect(200);
+    expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(icon.headers['cache-control']).toBe('public, max-age=86400');
+    expect(String(icon.body ?? icon.text)).toContain('<svg');
+  });
 });

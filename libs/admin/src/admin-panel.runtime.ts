@@ -66,12 +66,21 @@ export async function buildAdminRouter({
       },
     },
     resources: adminResources(accounts, auth, keys, webhooks),
-    branding: { companyName: 'OTP authentication service', logo: false, withMadeWithLove: false },
+    branding: { companyName: 'OTP authentication service', logo: false, withMadeWithLove: false, favicon: '/favicon.ico' },
     locale: {
       language: 'en',
       translations: {
         en: {
           messages: { tooManyRequests: 'Too many failed sign-ins; try again later.' },
+          // Navigation and page titles name what a page lists.
+          labels: {
+            User: 'Users',
+            Sessions: 'Sessions',
+            AuditLog: 'Audit log',
+            SigningKeys: 'Signing keys',
+            Webhooks: 'Webhook endpoints',
+            WebhookDeliveries: 'Webhook deliveries',
+          },
           components: {
             Login: {
               welcomeHeader: 'OTP authentication service',

@@ -59,6 +59,8 @@ export function adminResources(
       resource: User,
       options: {
         navigation: { name: 'Accounts', icon: 'User' },
+        // A user's page is titled by the username, and audit rows and sessions name users by it.
+        titleProperty: 'username',
         listProperties: ['username', 'email', 'phone', 'role', 'isActive', 'lastLoginAt', 'createdAt'],
         filterProperties: ['username', 'email', 'phone', 'role', 'isActive', 'createdAt'],
         showProperties: ['id', 'username', 'email', 'phone', 'role', 'isActive', 'lastLoginAt', 'createdAt', 'updatedAt'],
@@ -164,6 +166,8 @@ export function adminResources(
         navigation: { name: 'Security', icon: 'Shield' },
         listProperties: ['createdAt', 'type', 'actorId', 'targetId', 'ip'],
         filterProperties: ['type', 'actorId', 'targetId', 'ip', 'createdAt'],
+        // Shown as usernames linking to the user's page (a deleted account's id stays as it was).
+        properties: { actorId: { reference: 'User' }, targetId: { reference: 'User' } },
         sort: { sortBy: 'createdAt', direction: 'desc' },
         actions: noWrites,
       },
