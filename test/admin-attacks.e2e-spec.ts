@@ -122,6 +122,7 @@ describe(`admin panel under attack (${backend.database} + ${backend.redis})`, ()
       // Built-in actions and the sign-in form too.
       const builtIns = [
         api(cookie!, `/resources/User/records/${f.member.id}/edit`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } }),
+        api(cookie!, `/resources/User/records/${f.member.id}/delete`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } }),
         api(cookie!, `/resources/User/bulk/bulkDelete?recordIds=${f.member.id}`, {
           method: 'POST',
           headers: { 'sec-fetch-site': 'cross-site' },

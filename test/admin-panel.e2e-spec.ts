@@ -93,10 +93,23 @@ describe(`admin panel over HTTP (${backend.database} + ${backend.redis})`, () =>
     const sessions = await (await api(cookie!, '/resources/Sessions/actions/list')).text();
     expect(sessions).not.toMatch(/tokenHash|token_hash/);
     // AdminJS refuses an action it does not offer in its own way: 200 with a ForbiddenError.
-    const remove = await json(api(cookie!, `/resources/User/records/${f.member.id}/delete`, { method: 'POST' }));
+    const session = (await json(api(cookie!, '/resources/Sessions/actions/list'))).records[0];
+    const remove = await json(api(cookie!, `/resources/Sessions/records/${session.id}/delete`, { method: 'POST' }));
     expect(remove.record.baseError).toEqual({ message: 'forbiddenError', type: 'ForbiddenError' });
-    const still = await json(api(cookie!, `/resources/User/records/${f.member.id}/show`));
-    expect(still.record.params.username).toBe(f.member.username);
+    const still = await json(api(cookie!, `/resources/Sessions/records/${session.id}/show`));
+    expect(still.record.id).toBe(session.id);
+  });
+
+  it('deletes a user through the same path as the admin API: sessions end, audited, the address free again', async () => {
+    const { cookie } = await adminSignIn(f.base, f.admin.username, f.admin.password);
+    const tag = randomBytes(4).toString('hex');
+    const doomed = await signUpThroughHttp(f.base, `doomed.${tag}@example.com`, `doomed_${tag}`);
+    const removed = await json(api(cookie!, `/resources/User/records/${doomed.id}/delete`, { method: 'POST' }));
+    expect(removed.notice).toEqual({ message: 'User deleted.', type: 'success' });
+    await fetch(`${f.base}/api/auth/me`, { headers: { authorization: `Bearer ${doomed.access}` } }).then((r) => expect(r.status).toBe(401));
+    const audit = await json(api(cookie!, `/resources/AuditLog/actions/list?filters.type=user.deleted&filters.targetId=${doomed.id}`));
+    expect(audit.records.map((r: { params: Record<string, unknown> }) => r.params['details.via'])).toEqual(['admin-panel']);
+    await signUpThroughHttp(f.base, `doomed.${tag}@example.com`, `doomed_${tag}`);
   });
 
   it('shows the signing keys with no private part, and rotates them for an admin, audited', async () => {

@@ -78,8 +78,25 @@ export function adminResources(
         sort: { sortBy: 'createdAt', direction: 'desc' },
         actions: {
           new: { isAccessible: false },
-          delete: { isAccessible: false },
           bulkDelete: { isAccessible: false },
+          // As DELETE /api/admin/users/{id} and `users delete`: AccountsService.delete, audited.
+          delete: {
+            guard: 'Delete this user? Every session ends and the account is gone; the address can sign up again.',
+            handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
+              const { record, currentAdmin, h } = context;
+              if (request.method !== 'post') return { record: record!.toJSON(currentAdmin) };
+              try {
+                await accounts.delete({ id: record!.id() }, actorOf(context));
+              } catch (error) {
+                return { record: record!.toJSON(currentAdmin), notice: errorNotice(error) };
+              }
+              return {
+                record: record!.toJSON(currentAdmin),
+                redirectUrl: h.resourceUrl({ resourceId: 'User' }),
+                notice: { message: 'User deleted.', type: 'success' as const },
+              };
+            },
+          },
           edit: {
             handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
               if (request.method !== 'post') return { record: context.record!.toJSON(context.currentAdmin) };
