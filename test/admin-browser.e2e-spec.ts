@@ -81,6 +81,34 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
     await context.close();
   });
 
+  it('shows on a user’s page where they are signed in and what happened to the account, and ends a session there', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    await signIn(page, f.admin.username, f.admin.password);
+    await page.goto(`${f.base}/admin/resources/User/records/${f.member.id}/show`);
+    const overview = page.getByTestId('user-overview');
+    await overview.getByText(f.member.username).first().waitFor();
+    await overview.getByText(f.member.identifier).waitFor();
+    // The session from the seed flow's sign-up, and the sign-up itself, by the member.
+    await page.getByTestId('user-session').first().waitFor();
+    await expect(page.getByTestId('user-session').count()).resolves.toBe(1);
+    const signedUp = page.getByTestId('user-event').filter({ hasText: 'user.signed_up' });
+    await signedUp.getByText(f.member.username).waitFor();
+    await page.screenshot({ path: new URL('admin-user-page.png', ARTIFACTS).pathname, fullPage: true });
+
+    await page.getByTestId('user-session').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByTestId('user-notice').getByText('Session ended.').waitFor();
+    await page.getByTestId('user-sessions').getByText('No live session.').waitFor();
+    // Now the account's history says who ended it.
+    await page.getByTestId('user-event').filter({ hasText: 'sessions.revoked' }).getByText(f.admin.username).waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('signs in, finds the user from the seed flow, blocks them (their token dies) and signs out', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Actor } from '#audit';
+import { AuditService, type Actor, type AuditEvent } from '#audit';
 import { SessionsService, TokensService, type SessionView } from '#auth-tokens';
 import { DomainError, type Page } from '#common';
 import { AppConfig } from '#config';
@@ -21,6 +22,13 @@ import {
 export type UserRef = { id: string } | { username: string };
 
 // Fields left out, or null (class-validator's @IsOptional lets a JSON null through), change nothing.
+export interface AccountOverview {
+  user: User;
+  sessions: SessionView[];
+  /** Newest first; `actorName` is the acting account's username (null for the CLI, the system or a deleted account). */
+  events: (Pick<AuditEvent, 'id' | 'type' | 'actorId' | 'targetId' | 'ip' | 'details' | 'createdAt'> & { actorName: string | null })[];
+}
+
 export interface AccountChanges {
   username?: string | null;
   role?: string | null;
@@ -43,6 +51,7 @@ export class AccountsService {
     @Inject(TokensService) private readonly tokens: TokensService,
     @Inject(SessionsService) private readonly sessions: SessionsService,
     @Inject(AccountEvents) private readonly events: AccountEvents,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   async find(ref: UserRef, manager: EntityManager = this.dataSource.manager): Promise<User> {
@@ -197,6 +206,34 @@ export class AccountsService {
     });
   }
 
+  /**
+   * What an operator wants on one page about an account: the row, where it is signed in, and the
+   * last events about it with their actors named.
+   */
+  async overview(ref: UserRef, eventLimit = 20): Promise<AccountOverview> {
+    const user = await this.find(ref);
+    const [sessions, events] = await Promise.all([
+      this.sessions.listLive(user.id),
+      this.audit.list({ targetId: user.id, limit: eventLimit }),
+    ]);
+    const actorIds = [...new Set(events.items.map((event) => event.actorId).filter((id): id is string => id !== null))];
+    const names = await this.users.usernamesOf(actorIds);
+    return {
+      user,
+      sessions,
+      events: events.items.map(({ id, type, actorId, targetId, ip, details, createdAt }) => ({
+        id,
+        type,
+        actorId,
+        targetId,
+        ip,
+        details,
+        createdAt,
+        actorName: actorId ? (names.get(actorId) ?? null) : null,
+      })),
+    };
+  }
+
   /** The account's live sessions, most recently used first. */
   async listSessions(ref: UserRef): Promise<SessionView[]> {
     return this.sessions.listLive((await this.find(ref)).id);
@@ -207,6 +244,8 @@ export class AccountsService {
    * within their lifetime. With `ownedBy`, a session of anyone else is answered as not found.
    */
   async revokeSession(sessionId: string, actor: Actor, options: { ownedBy?: string } = {}): Promise<void> {
+    // Anything but a uuid names no session (and would reach Postgres as an invalid value).
+    if (!isUUID(sessionId)) throw new DomainError('NOT_FOUND', 'No such session.');
     await this.dataSource.transaction(async (manager) => {
       const session = await this.sessions.findLive(sessionId, manager);
       if (!session || (options.ownedBy !== undefined && session.userId !== options.ownedBy))

@@ -1,2 +1,2 @@
 export { AccountsModule } from './accounts.module.js';
-export { AccountsService, type UserRef } from './accounts.service.js';
+export { AccountsService, type AccountOverview, type UserRef } from './accounts.service.js';

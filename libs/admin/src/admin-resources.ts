@@ -79,6 +79,32 @@ export function adminResources(
         actions: {
           new: { isAccessible: false },
           bulkDelete: { isAccessible: false },
+          // The user's page: identity, live sessions (each with Revoke) and recent events, one page.
+          show: { component: Components.UserOverview },
+          overview: {
+            actionType: 'record',
+            isVisible: false,
+            component: false,
+            handler: async (_request: ActionRequest, _response: unknown, context: ActionContext) => {
+              const { sessions, events } = await accounts.overview({ id: context.record!.id() });
+              return { record: context.record!.toJSON(context.currentAdmin), sessions, events };
+            },
+          },
+          revokeSession: {
+            actionType: 'record',
+            isVisible: false,
+            component: false,
+            handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
+              const { record, currentAdmin } = context;
+              if (request.method !== 'post') return { record: record!.toJSON(currentAdmin) };
+              try {
+                await accounts.revokeSession(String(request.payload?.sessionId ?? ''), actorOf(context), { ownedBy: record!.id() });
+              } catch (error) {
+                return { record: record!.toJSON(currentAdmin), notice: errorNotice(error) };
+              }
+              return { record: record!.toJSON(currentAdmin), notice: { message: 'Session ended.', type: 'success' as const } };
+            },
+          },
           // As DELETE /api/admin/users/{id} and `users delete`: AccountsService.delete, audited.
           delete: {
             guard: 'Delete this user? Every session ends and the account is gone; the address can sign up again.',

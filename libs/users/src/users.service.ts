@@ -59,6 +59,16 @@ export class UsersService {
     return newestFirstPage(builder, query);
   }
 
+  /** Usernames by id, for naming the actors of audit events (ids with no account left are absent). */
+  async usernamesOf(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = (await this.users.query('SELECT id, username FROM users WHERE id = ANY($1::uuid[])', [ids])) as {
+      id: string;
+      username: string;
+    }[];
+    return new Map(rows.map((row) => [row.id, row.username]));
+  }
+
   /** Whether any account has the admin role. */
   async adminExists(): Promise<boolean> {
     const rows = (await this.users.query(`SELECT 1 FROM users WHERE role = 'admin' LIMIT 1`)) as unknown[];
