@@ -21,7 +21,6 @@ import {
 /** An account as the caller names it: the REST API by id, the CLI by username, the panel by either. */
 export type UserRef = { id: string } | { username: string };
 
-// Fields left out, or null (class-validator's @IsOptional lets a JSON null through), change nothing.
 export interface AccountOverview {
   user: User;
   sessions: SessionView[];
@@ -29,6 +28,7 @@ export interface AccountOverview {
   events: (Pick<AuditEvent, 'id' | 'type' | 'actorId' | 'targetId' | 'ip' | 'details' | 'createdAt'> & { actorName: string | null })[];
 }
 
+// Fields left out, or null (class-validator's @IsOptional lets a JSON null through), change nothing.
 export interface AccountChanges {
   username?: string | null;
   role?: string | null;

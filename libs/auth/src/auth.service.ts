@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '#accounts';
 import { AuditService, type Actor } from '#audit';
@@ -17,6 +17,8 @@ export interface Session {
 /** Sign-up and sign-in: spend a verification token, then open a session. */
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger('Auth');
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(OtpService) private readonly otp: OtpService,
@@ -87,8 +89,14 @@ export class AuthService {
     const { user: changed, replaced } = await this.spendVerificationToken(verificationToken, 'CHANGE_IDENTIFIER', identifier, () =>
       this.accounts.changeIdentifier({ id: user.id }, identifier, actor),
     );
-    // After the commit, and never failing the change: a notice that cannot be queued is logged by the queue.
-    if (replaced) await this.otp.sendNotice(replaced, 'CHANGE_IDENTIFIER', 'identifier-changed').catch(() => undefined);
+    // After the commit, and never failing the change: it is made, whether or not the notice can go out.
+    if (replaced) {
+      await this.otp
+        .sendNotice(replaced, 'CHANGE_IDENTIFIER', 'identifier-changed')
+        .catch((error: unknown) =>
+          this.logger.warn(`Could not queue the identifier-changed notice: ${String((error as Error)?.message ?? error)}`),
+        );
+    }
     return changed;
   }
 

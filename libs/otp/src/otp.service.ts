@@ -57,6 +57,16 @@ export class OtpService {
     // Before anything is looked up, stored or sent: a bot without a solved CAPTCHA costs nothing but this.
     await this.captcha.check(purpose, context.captchaToken, context.ip);
     const smsCountry = await this.takeSmsBudget(identifier);
+    try {
+      return await this.issueAndSend(identifier, purpose);
+    } catch (error) {
+      // Refused after all (cooldown, limits) or not sent (a dependency down): that SMS was not spent.
+      if (smsCountry) await this.smsBudget.giveBack(smsCountry).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async issueAndSend(identifier: Identifier, purpose: OtpPurpose): Promise<CodeRequested> {
     const { ttlSeconds, resendCooldownSeconds, hourlyLimit } = this.config.otp;
     const accountExists = await this.users.existsByIdentifier(identifier);
     const usable = purpose === 'LOGIN' ? accountExists : !accountExists;
@@ -69,8 +79,6 @@ export class OtpService {
       cooldownSeconds: resendCooldownSeconds,
       hourlyLimit,
     });
-    // Refused after all: the SMS it was counted for is not sent.
-    if (issued.outcome !== 'issued' && smsCountry) await this.smsBudget.giveBack(smsCountry).catch(() => undefined);
     if (issued.outcome === 'cooldown') {
       throw new DomainError(
         'OTP_COOLDOWN',
