@@ -2,11 +2,8 @@ import { DataSource } from 'typeorm';
 import { Metrics } from '#metrics';
 import { RedisConnection } from '#redis';
 import { expectError } from './support/expect-error.js';
-import { newEmail, newPhone } from './support/factories.js';
+import { newEmail, newFrenchPhone, newPhone } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
-
-// +33 61…: every number of the range is valid (some of +33 6… are not).
-const frenchMobile = () => `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
 describe(`the fleet-wide SMS budget (${backend.database} + ${backend.redis})`, () => {
   let t: TestApp;
@@ -48,8 +45,8 @@ describe(`the fleet-wide SMS budget (${backend.database} + ${backend.redis})`, (
     expectError(await request(newPhone()), 'SMS_BUDGET_EXCEEDED');
 
     // Another country has budget left, until all numbers together have spent theirs.
-    await request(frenchMobile()).expect(200);
-    expectError(await request(frenchMobile()), 'SMS_BUDGET_EXCEEDED');
+    await request(newFrenchPhone()).expect(200);
+    expectError(await request(newFrenchPhone()), 'SMS_BUDGET_EXCEEDED');
     await request(newEmail()).expect(200);
 
     expect([await refusals('DE'), await refusals('FR')]).toEqual([2, 1]);

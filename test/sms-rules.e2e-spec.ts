@@ -1,13 +1,11 @@
 import { expectError } from './support/expect-error.js';
-import { createUser, newEmail, newPhone } from './support/factories.js';
+import { createUser, newEmail, newFrenchPhone, newPhone } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
 
 const random = (digits: number) => String(Math.floor(Math.random() * 10 ** digits)).padStart(digits, '0');
 /** Numbers of each kind that libphonenumber takes as valid, fresh per run (shared Redis keeps hourly counts). */
 const usNumber = () => `+1415555${random(4)}`;
 const frenchPremiumRate = () => `+33899${random(6)}`;
-// +33 61…: every number of the range is valid (some of +33 6… are not).
-const frenchMobile = () => `+3361${random(7)}`;
 
 describe(`SMS country rules (${backend.database} + ${backend.redis})`, () => {
   let t: TestApp;
@@ -17,7 +15,7 @@ describe(`SMS country rules (${backend.database} + ${backend.redis})`, () => {
   const request = (identifier: string, purpose = 'REGISTER') => t.http().post('/api/auth/otp/request').send({ identifier, purpose });
 
   it('sends codes to numbers of the allowed countries', async () => {
-    for (const number of [newPhone(), frenchMobile()]) {
+    for (const number of [newPhone(), newFrenchPhone()]) {
       await request(number).expect(200);
       await expect(t.lastCode('REGISTER', number)).resolves.toMatch(/^\d{6}$/);
     }

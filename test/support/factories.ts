@@ -11,6 +11,8 @@ export const newEmail = () => `user.${unique()}@example.com`;
 export const newUsername = () => `u_${unique()}`;
 /** A valid German mobile number in E.164 (random subscriber part). */
 export const newPhone = () => `+49151${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+/** A valid French mobile number: +33 61… is valid throughout (some of +33 6… is not). */
+export const newFrenchPhone = () => `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
 export interface SignedUpUser {
   identifier: string;
