@@ -1,6 +1,7 @@
 import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { KeyRing, SigningKeysService } from '#signing-keys';
+import { CLI_ACTOR } from '#audit';
 import { expectError } from './support/expect-error.js';
 import { signUp } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
@@ -104,10 +105,10 @@ describe(`signing keys and the JWKS (${backend.database} + ${backend.redis})`, (
     const before = await signUp(t);
     const oldKid = decode(before.access, 0).kid;
 
-    const rotation = await keys.rotate({ userId: null, via: 'cli' }, { force: true });
+    const rotation = await keys.rotate(CLI_ACTOR, { force: true });
     expect(rotation.previous).toBe(oldKid);
     // The new next key is seconds old: verifiers may not have it yet, so an unforced rotation waits.
-    await expect(keys.rotate({ userId: null, via: 'cli' })).rejects.toMatchObject({ code: 'KEY_NOT_READY' });
+    await expect(keys.rotate(CLI_ACTOR)).rejects.toMatchObject({ code: 'KEY_NOT_READY' });
     const after = await signUp(t);
     expect(decode(after.access, 0).kid).toBe(rotation.current);
     const jwks = (await t.http().get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
@@ -117,7 +118,7 @@ describe(`signing keys and the JWKS (${backend.database} + ${backend.redis})`, (
     const refreshed = await t.http().post('/api/auth/token/refresh').send({ refresh: before.refresh }).expect(200);
     expect(decode(refreshed.body.access, 0).kid).toBe(rotation.current);
 
-    await keys.retire(oldKid, { userId: null, via: 'cli' });
+    await keys.retire(oldKid, CLI_ACTOR);
     expectError(await me(before.access), 'TOKEN_INVALID');
     expect((await t.http().get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid)).not.toContain(oldKid);
     await me(after.access).expect(200);

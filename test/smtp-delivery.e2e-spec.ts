@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DashboardService } from '../libs/admin/src/dashboard.service.js';
-import { DeliveryChannel, DeliveryStatsSource } from '#delivery';
+import { DeliveryStatsSource } from '#delivery';
 import { UsersService } from '#users';
 import { newEmail, newPhone, newUsername } from './support/factories.js';
 import { codeIn, startSmtpServer, temporaryFailure, type Behaviour } from './support/smtp-server.js';
@@ -102,7 +102,9 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     await eventually(async () => smtp.received.length === 1);
     const [mail] = smtp.received;
     expect(smtp.attempts.get(mail.messageId!)).toBe(3); // two refusals, then accepted: one message id throughout
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Once the queue counts it delivered and holds nothing, no further attempt can come.
+    await eventually(async () => (await t.http().get('/health/ready')).body.delivery?.delivered === 1);
+    expect((await t.http().get('/health/ready')).body.delivery).toMatchObject({ queued: 0, delivered: 1 });
     expect(smtp.received).toHaveLength(1);
     await t
       .http()
@@ -117,8 +119,8 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     });
     const identifier = newEmail();
     await t.http().post('/api/auth/otp/request').send({ identifier, purpose: 'REGISTER' }).expect(200);
-    await eventually(async () => [...smtp.attempts.values()].reduce((a, b) => a + b, 0) === 3);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Dead-lettered: the queue holds nothing more to try.
+    await eventually(async () => (await t.http().get('/health/ready')).body.delivery?.deadLettered === 1);
     expect([...smtp.attempts.values()]).toEqual([3]); // one message, three attempts, then no more
     expect(smtp.received).toHaveLength(0);
     const ready = await t.http().get('/health/ready').expect(200);

@@ -3,7 +3,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { RedisConnection } from '#redis';
 import { adminSignIn, startAdminFixture } from '../support/admin-fixture.js';
-import { startServer } from '../support/cli.js';
 import { expectError } from '../support/expect-error.js';
 import { logIn, newEmail, newUsername, signUp } from '../support/factories.js';
 import { describeRaces } from '../support/races.js';

@@ -8,7 +8,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AccountsService } from '#accounts';
 import { type AppConfig, backendsOf, recordRunningServer } from '#config';
 import { lockDataDir } from '#database';
-import { KeyDecryptionError } from '#common';
 import { AppModule } from './app.module.js';
 import { configureApp, createHttpAdapter } from './configure-app.js';
 import { enableGracefulShutdown } from './graceful-shutdown.js';

@@ -1,11 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '#audit';
-import { Clock } from '#common';
 import { AppConfig } from '#config';
-import { RedisConnection } from '#redis';
+import { KeyValueStore } from '#redis';
 import { PasswordHasher, UsersService, type User } from '#users';
-import { SignInAttempts } from './sign-in-attempts.js';
+
+/** Failed sign-ins are counted per account and per address in a window that starts at the first. */
+const ATTEMPT_WINDOW_MS = 15 * 60_000;
+const attemptsKey = (key: string) => `admin:failed:${key}`;
 
 /** What AdminJS keeps in the session for a signed-in admin. */
 export interface CurrentAdmin {
@@ -31,18 +33,13 @@ export class TooManySignInAttempts extends Error {
  */
 @Injectable()
 export class AdminAuthService {
-  private readonly attempts: SignInAttempts;
-
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
     @Inject(AuditService) private readonly audit: AuditService,
-    @Inject(Clock) clock: Clock,
-    @Optional() @Inject(RedisConnection) redis: RedisConnection | null,
-  ) {
-    this.attempts = new SignInAttempts(redis ?? null, clock);
-  }
+    @Inject(KeyValueStore) private readonly kv: KeyValueStore,
+  ) {}
 
   async signIn(rawLogin: unknown, rawPassword: unknown, ip: string | undefined): Promise<CurrentAdmin | null> {
     const login = normalizeLogin(rawLogin);
@@ -54,7 +51,11 @@ export class AdminAuthService {
       .digest('base64url')}`;
     const address = `ip:${ip ?? 'unknown'}`;
     const { maxFailedSignInsPerAccount, maxFailedSignInsPerIp } = this.config.admin;
-    const [accountAttempts, addressAttempts] = await this.attempts.take([account, address]);
+    // Counted before the password is checked, atomically per key, so a burst of concurrent guesses
+    // gets no more checks than the limit however it arrives.
+    const [accountAttempts, addressAttempts] = await Promise.all(
+      [account, address].map(async (key) => (await this.kv.add(attemptsKey(key), 1, ATTEMPT_WINDOW_MS)).count),
+    );
     if (accountAttempts > maxFailedSignInsPerAccount || addressAttempts > maxFailedSignInsPerIp) throw new TooManySignInAttempts();
     const user = login === undefined ? null : await this.users.findWithPasswordHash({ login });
     const passwordMatches = await this.passwords.verify(user?.passwordHash, password);
@@ -67,7 +68,8 @@ export class AdminAuthService {
       });
       return null;
     }
-    await Promise.all([this.attempts.clear(account), this.attempts.giveBack(address)]);
+    // The account's failures are forgotten; the address gets this attempt back (only failures count).
+    await Promise.all([this.kv.delete(attemptsKey(account)), this.kv.add(attemptsKey(address), -1, ATTEMPT_WINDOW_MS)]);
     await this.audit.record({ type: 'admin.signed_in', actorId: user.id, targetId: user.id, ip });
     return { id: user.id, email: user.email ?? user.username, title: user.username, role: user.role, stamp: this.credentialStamp(user) };
   }

@@ -1,6 +1,6 @@
 export { AllExceptionsFilter, logFailure, toDomainError } from './all-exceptions.filter.js';
 export { routeTemplate } from './route-template.js';
-export { Clock, SystemClock } from './clock.js';
+export { Clock, ManualClock, SystemClock } from './clock.js';
 export { isDatabaseUnavailable, isSchemaMissing, uniqueViolation } from './dependency-errors.js';
 export { DependencyUnavailableError, DomainError, errorBody, errorHeaders, sendError } from './domain-error.js';
 export { ErrorCodes, type ErrorCode } from './error-codes.js';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { Clock } from '#common';
 import { channelOf, type Metrics } from '#metrics';
 import { DeliveryChannel, type OtpMessage } from './delivery-channel.js';
 
@@ -152,6 +153,7 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
     private readonly transport: Transport,
     private readonly policy: QueuePolicy,
     private readonly metrics: Metrics,
+    private readonly clock: Clock,
   ) {
     super();
   }
@@ -164,7 +166,7 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
   }
 
   async stats(): Promise<DeliveryStats> {
-    const since = Date.now() - DEGRADED_WINDOW_MS;
+    const since = this.clock.now().getTime() - DEGRADED_WINDOW_MS;
     const deadLetteredLast15m = this.deadLetters.filter((letter) => Date.parse(letter.failedAt) > since).length;
     return statsWithStatus(
       { queued: this.jobs.size, delivered: this.delivered, deadLettered: this.deadLettered, deadLetteredLast15m },
@@ -212,7 +214,7 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
         to: maskRecipient(recipient.value),
         reason: outcome.reason,
         attempts: job.attempts,
-        failedAt: new Date().toISOString(),
+        failedAt: this.clock.now().toISOString(),
       });
       this.deadLetters.length = Math.min(this.deadLetters.length, KEPT_DEAD_LETTERS);
       return;

@@ -6,7 +6,6 @@ import { DataSource } from 'typeorm';
 import { Clock, KeyCipher } from '#common';
 import type { AppConfig } from '#config';
 import { Metrics } from '#metrics';
-import { RedisConnection } from '#redis';
 import { DeliveryChannel } from './delivery-channel.js';
 import { DeliveryQueue, DeliveryStatsSource, InProcessDeliveryQueue, type Transport } from './delivery-queue.js';
 import { DevDeliveryChannel } from './dev-delivery.channel.js';
@@ -75,9 +74,8 @@ export class DeliveryModule {
     if (delivery.channel === 'dev') {
       const channel: Provider = {
         provide: DeliveryChannel,
-        inject: [DataSource, Clock, Metrics, { token: RedisConnection, optional: true }],
-        useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, connection: RedisConnection | null) =>
-          new DevDeliveryChannel(connection ?? null, dataSource, clock, metrics),
+        inject: [DataSource, Clock, Metrics],
+        useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics) => new DevDeliveryChannel(dataSource, clock, metrics),
       };
       return { ...module, providers: [channel, { provide: DeliveryStatsSource, useValue: null }] };
     }
@@ -93,8 +91,9 @@ export class DeliveryModule {
     if (delivery.queue.kind === 'in-process' || redis.kind !== 'redis' || role === 'cli') {
       const channel: Provider = {
         provide: DeliveryChannel,
-        inject: [DELIVERY_TRANSPORT, Metrics],
-        useFactory: (sender: Transport, metrics: Metrics) => watchQueue(metrics, new InProcessDeliveryQueue(sender, settings, metrics)),
+        inject: [DELIVERY_TRANSPORT, Metrics, Clock],
+        useFactory: (sender: Transport, metrics: Metrics, clock: Clock) =>
+          watchQueue(metrics, new InProcessDeliveryQueue(sender, settings, metrics, clock)),
       };
       return { ...module, providers: [transport, channel, liveStats] };
     }

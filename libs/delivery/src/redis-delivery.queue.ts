@@ -134,6 +134,8 @@ export class RedisDeliveryQueue extends DeliveryQueue {
       const [counts, completed, deadLetteredLast15m] = await Promise.all([
         this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed'),
         this.queue.getMetrics('completed', 0, 0),
+        // BullMQ scores its failed set by the wall clock of the worker that failed the job, so this
+        // reads the wall clock too, not the service's Clock.
         client.zcount(this.queue.keys.failed, Date.now() - DEGRADED_WINDOW_MS, '+inf'),
       ]);
       const queued = counts.waiting + counts.prioritized + counts.delayed + counts.active;

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '#common';
-import { AppConfig } from '#config';
 import { RedisConnection } from '#redis';
 import { AuditModule } from '#audit';
 import { CaptchaModule } from '#captcha';
@@ -12,7 +11,7 @@ import { MemoryOtpStore } from './otp-store.memory.js';
 import { RedisOtpStore } from './otp-store.redis.js';
 import { OtpController } from './otp.controller.js';
 import { OtpService } from './otp.service.js';
-import { MemorySmsBudget, RedisSmsBudget, SmsBudget } from './sms-budget.js';
+import { SmsBudget } from './sms-budget.js';
 
 /** Codes: request and verify. The DeliveryChannel it sends through comes from DeliveryModule (global). */
 @Module({
@@ -26,12 +25,7 @@ import { MemorySmsBudget, RedisSmsBudget, SmsBudget } from './sms-budget.js';
       inject: [Clock, { token: RedisConnection, optional: true }],
       useFactory: (clock: Clock, redis: RedisConnection | null) => (redis ? new RedisOtpStore(redis) : new MemoryOtpStore(clock)),
     },
-    {
-      provide: SmsBudget,
-      inject: [AppConfig, Clock, { token: RedisConnection, optional: true }],
-      useFactory: (config: AppConfig, clock: Clock, redis: RedisConnection | null) =>
-        redis ? new RedisSmsBudget(redis, config.otp.smsBudget, clock) : new MemorySmsBudget(config.otp.smsBudget, clock),
-    },
+    SmsBudget,
   ],
   exports: [OtpService, OtpStore],
 })

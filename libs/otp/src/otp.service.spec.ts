@@ -4,10 +4,11 @@ import type { AuditService } from '#audit';
 import { SystemClock } from '#common';
 import { loadConfig } from '#config';
 import type { UsersService } from '#users';
+import { MemoryKeyValueStore } from '#redis';
 import { DeliveryChannel, type OtpMessage } from '#delivery';
 import { OtpCrypto } from './otp-crypto.js';
 import { MemoryOtpStore } from './otp-store.memory.js';
-import { MemorySmsBudget } from './sms-budget.js';
+import { SmsBudget } from './sms-budget.js';
 import { OtpService } from './otp.service.js';
 
 class RecordingChannel extends DeliveryChannel {
@@ -38,7 +39,7 @@ describe('OtpService', () => {
       { recordBestEffort: async () => undefined } as unknown as AuditService,
       new Metrics(),
       new CaptchaService(config, new Metrics()),
-      new MemorySmsBudget(config.otp.smsBudget, new SystemClock()),
+      new SmsBudget(new MemoryKeyValueStore(new SystemClock()), config, new SystemClock()),
     );
   });
   afterEach(() => store.close());

@@ -3,17 +3,18 @@ import { Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuditModule } from '#audit';
 import { AppConfig } from '#config';
-import { RedisConnection } from '#redis';
+import { KeyValueStore } from '#redis';
 import { RATE_LIMIT, RATE_LIMIT_GUARD, type RateLimitName } from './rate-limit.decorator.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
-import { RedisThrottlerStorage } from './throttler-storage.redis.js';
+import { KeyValueThrottlerStorage } from './throttler-storage.js';
 
 const HOUR_MS = 3_600_000;
 const reflector = new Reflector();
 
 /**
  * Per-IP limits on the public routes that cost the most or invite guessing, counted by
- * @nestjs/throttler in Redis (shared by every instance) or in process on the embedded default.
+ * @nestjs/throttler in the KeyValueStore (Redis, shared by every instance, or in process on the
+ * embedded default).
  * Routes without @RateLimit are not counted. The client IP is the socket's unless TRUST_PROXY says
  * which proxies may set X-Forwarded-For.
  */
@@ -21,14 +22,14 @@ const reflector = new Reflector();
   imports: [
     AuditModule,
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig, { token: RedisConnection, optional: true }],
-      useFactory: (config: AppConfig, redis: RedisConnection | null) => {
+      inject: [AppConfig, KeyValueStore],
+      useFactory: (config: AppConfig, kv: KeyValueStore) => {
         const nameOf = (context: ExecutionContext) =>
           reflector.getAllAndOverride<RateLimitName | undefined>(RATE_LIMIT, [context.getHandler(), context.getClass()]);
         return {
           throttlers: [{ name: 'ip', ttl: HOUR_MS, limit: (context) => config.rateLimits[nameOf(context) ?? 'signIn'] }],
           skipIf: (context) => nameOf(context) === undefined,
-          storage: redis ? new RedisThrottlerStorage(redis) : undefined,
+          storage: new KeyValueThrottlerStorage(kv),
           setHeaders: false,
         };
       },

@@ -1,10 +1,14 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Clock } from '#common';
 import { AppConfig } from '#config';
+import { KeyValueStore, MemoryKeyValueStore } from './key-value-store.js';
+import { RedisKeyValueStore } from './key-value-store.redis.js';
 import { RedisConnection } from './redis-connection.js';
 
 /**
- * Provides the RedisConnection when REDIS_URL or REDIS_CLUSTER_NODES is set, and `null` on the embedded default, where
- * each consumer uses its in-process implementation instead.
+ * Provides the RedisConnection when REDIS_URL or REDIS_CLUSTER_NODES is set, and `null` on the
+ * embedded default; and the KeyValueStore on one or the other, so that consumers of short-lived
+ * keyed state never choose between them.
  */
 @Global()
 @Module({
@@ -21,8 +25,13 @@ import { RedisConnection } from './redis-connection.js';
         return RedisConnection.connect(config.redis.target, config.redis.commandTimeoutMs);
       },
     },
+    {
+      provide: KeyValueStore,
+      inject: [{ token: RedisConnection, optional: true }, Clock],
+      useFactory: (redis: RedisConnection | null, clock: Clock) => (redis ? new RedisKeyValueStore(redis) : new MemoryKeyValueStore(clock)),
+    },
   ],
-  exports: [RedisConnection],
+  exports: [RedisConnection, KeyValueStore],
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Optional() @Inject(RedisConnection) private readonly redis: RedisConnection | null) {}

@@ -1,14 +1,15 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { DomainError, newestFirstPage, uniqueViolation, type Page, type PageRequest } from '#common';
 import { AppConfig } from '#config';
-import { RedisConnection } from '#redis';
+import { KeyValueStore } from '#redis';
 import type { Identifier } from './identifier.js';
 import { normalizeUsername } from './username.js';
 import { User } from './user.entity.js';
 
 /** While present, nobody caches the row: it changed moments ago (see {@link UsersService.update}). */
 const CHANGED = 'changed';
+const UNREACHABLE = Symbol('cache unreachable');
 const cacheKey = (id: string) => `user:{${id}}`;
 
 export interface UserListQuery extends PageRequest {
@@ -21,15 +22,16 @@ export interface UserListQuery extends PageRequest {
 @Injectable()
 export class UsersService {
   private readonly users: Repository<User>;
-  private readonly cacheSeconds: number;
+  /** 0: no cache (the in-process store, which another process, the CLI, could not invalidate). */
+  private readonly cacheMs: number;
 
   constructor(
     @Inject(DataSource) dataSource: DataSource,
     @Inject(AppConfig) config: AppConfig,
-    @Optional() @Inject(RedisConnection) private readonly redis: RedisConnection | null,
+    @Inject(KeyValueStore) private readonly kv: KeyValueStore,
   ) {
     this.users = dataSource.getRepository(User);
-    this.cacheSeconds = redis ? config.users.cacheSeconds : 0;
+    this.cacheMs = kv.shared ? config.users.cacheSeconds * 1000 : 0;
   }
 
   findById(id: string, manager: EntityManager = this.users.manager): Promise<User | null> {
@@ -88,15 +90,13 @@ export class UsersService {
    * Postgres query. Redis unreachable: Postgres answers, and nothing is cached.
    */
   async findForAccessToken(id: string): Promise<User | null> {
-    if (!this.cacheSeconds) return this.findById(id);
-    const cached = await this.redis!.run((client) => client.get(cacheKey(id))).catch(() => undefined);
-    if (cached && cached !== CHANGED) return reviveUser(cached);
+    if (!this.cacheMs) return this.findById(id);
+    const cached = await this.kv.get(cacheKey(id)).catch(() => UNREACHABLE);
+    if (typeof cached === 'string' && cached !== CHANGED) return reviveUser(cached);
     const user = await this.findById(id);
-    // NX: a change that happened while this row was being read has left its marker; keep it.
-    if (user && cached === null)
-      await this.redis!.run((client) => client.set(cacheKey(id), JSON.stringify(user), { EX: this.cacheSeconds, NX: true })).catch(
-        () => undefined,
-      );
+    // Only if absent: a change that happened while this row was being read has left its marker; keep it.
+    if (user && cached === undefined)
+      await this.kv.set(cacheKey(id), JSON.stringify(user), this.cacheMs, { onlyIfAbsent: true }).catch(() => undefined);
     return user;
   }
 
@@ -121,7 +121,7 @@ export class UsersService {
   }
 
   private async forget(id: string): Promise<void> {
-    if (this.cacheSeconds) await this.redis!.run((client) => client.set(cacheKey(id), CHANGED, { EX: this.cacheSeconds }));
+    if (this.cacheMs) await this.kv.set(cacheKey(id), CHANGED, this.cacheMs);
   }
 
   /** Removes the row (its refresh tokens go with it, ON DELETE CASCADE) and any cached copy. */

@@ -72,6 +72,7 @@ export class WebhookSmsTransport implements Transport {
       kind: message.kind,
       purpose: message.purpose,
     });
+    // The receiver checks this against its own wall clock, so it is the wall clock, not the Clock port.
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signature = createHmac('sha256', this.settings.secret).update(`${timestamp}.${body}`).digest('hex');
     const response = await fetch(this.settings.url, {
