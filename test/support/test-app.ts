@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { Clock } from '#common';
 import { AppConfig, loadConfig } from '#config';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -29,9 +30,10 @@ export const backend = {
 
 /**
  * Starts the real application (same modules, same HTTP pipeline as main.ts) in this process. The
- * embedded default runs PGlite in memory; `env` overrides any variable for this app only.
+ * embedded default runs PGlite in memory; `env` overrides any variable for this app only; `clock`
+ * (a ManualClock) replaces the service's one source of time, so a test moves time instead of waiting.
  */
-export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string | undefined> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
@@ -50,9 +52,11 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     DELIVERY_QUEUE_PREFIX: `{test-${randomUUID().slice(0, 8)}}`,
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [AppModule.register(config, { adminPanel: false, shareEmbeddedDatabase: false })],
-  }).compile();
+  });
+  if (options.clock) builder.overrideProvider(Clock).useValue(options.clock);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bodyParser: false, logger: ['error'] });
   configureApp(app);
   await app.init();

@@ -151,7 +151,14 @@ export class TokensService {
   private async sign(user: User, type: TokenType, jti: string, ttlSeconds: number, sessionId?: string): Promise<string> {
     const signer = await this.keys.currentSigner();
     return this.jwt.signAsync(
-      { sub: user.id, type, sv: user.sessionVersion, ...(sessionId ? { sid: sessionId } : {}) },
+      // iat from the Clock (jsonwebtoken reckons exp from it), as the verifier reads the Clock too.
+      {
+        sub: user.id,
+        type,
+        sv: user.sessionVersion,
+        iat: Math.floor(this.clock.now().getTime() / 1000),
+        ...(sessionId ? { sid: sessionId } : {}),
+      },
       {
         privateKey: signer.key as never,
         algorithm: signer.algorithm,
