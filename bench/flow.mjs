@@ -10,7 +10,7 @@ export async function json(base, method, path, body, token) {
   return data;
 }
 
-/** Sign-up as the seed does it (request, verify, register); the session's access token. */
+/** Sign-up as the seed does it (request, verify, register); the new user's id and access token. */
 export async function signUp(base, identifier, username, codeOf) {
   await json(base, 'POST', '/api/auth/otp/request', { identifier, purpose: 'REGISTER' });
   const { verification_token } = await json(base, 'POST', '/api/auth/otp/verify', {
@@ -19,7 +19,7 @@ export async function signUp(base, identifier, username, codeOf) {
     purpose: 'REGISTER',
   });
   const session = await json(base, 'POST', '/api/auth/register', { identifier, username, verification_token });
-  return session.access ?? session.tokens?.access;
+  return { id: session.user?.id, access: session.access ?? session.tokens?.access };
 }
 
 // Complete flows of the seed (request, verify, register, request, verify, login, me) from

@@ -177,7 +177,7 @@ async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun }) {
 
   // One signed-in user for /me.
   const email = newEmail(`me${name}`, 0);
-  const access = await signUp(base, email, `m${name.slice(0, 1)}${tag}${run}`.slice(0, 30), codeOf);
+  const { access } = await signUp(base, email, `m${name.slice(0, 1)}${tag}${run}`.slice(0, 30), codeOf);
   row('GET /api/auth/me', await load({ url: `${base}/api/auth/me`, headers: { authorization: `Bearer ${access}` }, connections, seconds }));
 
   // Correct verifies need live codes: request a pool first (delivered like any code), then verify each once.
@@ -274,7 +274,7 @@ try {
     // The service: /me with metrics off first (the cost of metrics), then everything with them on.
     await resetBackends();
     let service = await startService(mailbox, { METRICS_ENABLED: 'false' });
-    const access = await signUp(service.base, `nometrics${tag}r${run}@example.com`, `nm${tag}${run}`.slice(0, 30), mailbox.codeFor);
+    const { access } = await signUp(service.base, `nometrics${tag}r${run}@example.com`, `nm${tag}${run}`.slice(0, 30), mailbox.codeFor);
     const noMetrics = await load({
       url: `${service.base}/api/auth/me`,
       headers: { authorization: `Bearer ${access}` },

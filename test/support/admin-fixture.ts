@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { signUp } from '../../bench/flow.mjs';
 import { runCli, startServer } from './cli.js';
 
 export interface AdminFixture {
@@ -61,17 +62,11 @@ export async function startAdminFixture(port: number, serverEnv: Record<string, 
   };
 }
 
+/** The seed's sign-up over HTTP against a running server (the benchmark's own), the code read from /api/dev/otp. */
 export async function signUpThroughHttp(base: string, identifier: string, username: string) {
-  const post = async (path: string, body: object) => {
-    const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<Record<string, any>>;
-  };
-  await post('/api/auth/otp/request', { identifier, purpose: 'REGISTER' });
-  const otp = await (await fetch(`${base}/api/dev/otp?identifier=${encodeURIComponent(identifier)}&purpose=REGISTER`)).text();
-  const { verification_token } = await post('/api/auth/otp/verify', { identifier, otp, purpose: 'REGISTER' });
-  const session = await post('/api/auth/register', { identifier, username, verification_token });
-  return { username, identifier, id: session.user.id as string, access: session.access as string };
+  const codeOf = async (id: string, purpose: string) =>
+    (await fetch(`${base}/api/dev/otp?identifier=${encodeURIComponent(id)}&purpose=${purpose}`)).text();
+  return { username, identifier, ...(await signUp(base, identifier, username, codeOf)) };
 }
 
 /** Signs in to /admin; returns the session cookie, or undefined when refused (and the page). */
