@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './support/cli.js';
 import { newEmail } from './support/factories.js';
+import { eventually } from './support/tcp-proxy.js';
 import { backend } from './support/test-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -54,10 +55,10 @@ describe(`graceful shutdown on SIGTERM (${backend.database} + ${backend.redis})`
     const server = await startServer(env({ SHUTDOWN_DRAIN_DELAY_MS: '1500', SHUTDOWN_GRACE_MS: '20000' }), 18581);
     try {
       const inFlight = halfSentRequest(server.base, '/api/auth/otp/request', { identifier: newEmail(), purpose: 'REGISTER' });
-      await sleep(200);
+      await sleep(200); // time for the server to take the half-sent request in (nothing on the client says so)
       server.signal('SIGTERM');
-      await sleep(300);
 
+      await eventually(async () => (await fetch(`${server.base}/health/ready`)).status === 503);
       const ready = await fetch(`${server.base}/health/ready`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ code: 'NOT_READY', checks: { shutdown: 'draining' } });
@@ -72,7 +73,13 @@ describe(`graceful shutdown on SIGTERM (${backend.database} + ${backend.redis})`
         ).status,
       ).toBe(200);
 
-      await sleep(1500); // past the drain delay: the listener is closed, the half-sent request is not done
+      // Past the drain delay the listener is closed; the half-sent request is not done.
+      await eventually(() =>
+        fetch(`${server.base}/health`).then(
+          () => false,
+          () => true,
+        ),
+      );
       await expect(fetch(`${server.base}/health`)).rejects.toThrow();
       inFlight.finish();
       const finished = await inFlight.response;
@@ -87,7 +94,7 @@ describe(`graceful shutdown on SIGTERM (${backend.database} + ${backend.redis})`
     const server = await startServer(env({ SHUTDOWN_GRACE_MS: '1000' }), 18582);
     try {
       const stuck = halfSentRequest(server.base, '/api/auth/otp/request', { identifier: newEmail(), purpose: 'REGISTER' });
-      await sleep(200);
+      await sleep(200); // time for the server to take the request in
       server.signal('SIGTERM');
       // The client never finishes its body: without the grace period the process would wait for ever.
       await expect(stuck.response).rejects.toThrow(/socket hang up|ECONNRESET/);
