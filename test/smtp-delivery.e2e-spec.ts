@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DashboardService } from '../libs/admin/src/dashboard.service.js';
+import { Clock } from '#common';
+import { KeyValueStore } from '#redis';
 import { DeliveryStatsSource } from '#delivery';
 import { UsersService } from '#users';
 import { newEmail, newPhone, newUsername } from './support/factories.js';
@@ -147,7 +149,13 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     });
 
     // The admin dashboard's numbers come from the same queue: newest dead letter first, masked, no code.
-    const overview = await new DashboardService(t.app.get(DataSource), t.app.get(UsersService), t.app.get(DeliveryStatsSource)).overview();
+    const overview = await new DashboardService(
+      t.app.get(DataSource),
+      t.app.get(UsersService),
+      t.app.get(DeliveryStatsSource),
+      t.app.get(Clock),
+      t.app.get(KeyValueStore),
+    ).overview();
     expect(overview.delivery?.stats).toMatchObject({ status: 'degraded', deadLettered: 2 });
     expect(overview.delivery?.deadLetters).toEqual([
       expect.objectContaining({

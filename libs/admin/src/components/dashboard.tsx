@@ -1,8 +1,10 @@
-// The admin panel's first page: the counts an operator looks at first. Bundled by AdminJS
-// (rollup + babel) at build time; React, AdminJS and the design system come from its globals.
+// The admin panel's first page: the counts an operator looks at first, and the last week per hour.
+// Bundled by AdminJS (rollup + babel) at build time; React, AdminJS and the design system come from
+// its globals, recharts is bundled in (nothing is fetched at run time).
 import React, { useEffect, useState } from 'react';
 import { ApiClient } from 'adminjs';
 import { Badge, Box, H2, H3, H5, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
 const STATS: [key: string, label: string][] = [
   ['users', 'Users'],
@@ -30,10 +32,69 @@ interface DeadLetter {
   failedAt: string;
 }
 
+interface Activity {
+  hours: string[];
+  counts: Record<string, number[]>;
+}
+
 interface Overview {
   [key: string]: unknown;
+  activity?: Activity;
   delivery?: { stats: Record<string, number | string> | null; deadLetters: DeadLetter[] };
 }
+
+/** Each chart: its title and its lines (the series' key in `activity.counts`, a label, a colour). */
+const CHARTS: { id: string; title: string; lines: [key: string, label: string, colour: string][] }[] = [
+  {
+    id: 'sign-ins',
+    title: 'Sign-ups and sign-ins per hour',
+    lines: [
+      ['signIns', 'Sign-ins', '#3040d6'],
+      ['signUps', 'Sign-ups', '#16a34a'],
+    ],
+  },
+  {
+    id: 'failures',
+    title: 'Failed verifications and lockouts per hour',
+    lines: [
+      ['codesBurned', 'Codes burned by wrong guesses', '#d97706'],
+      ['identifiersLocked', 'Identifiers locked', '#dc2626'],
+      ['adminSignInFailures', 'Failed admin sign-ins', '#7c3aed'],
+      ['limitRefusals', 'Per-IP limit refusals', '#64748b'],
+    ],
+  },
+];
+
+const hourLabel = (iso: string) =>
+  new Date(iso).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+
+const ActivityChart = ({ activity, chart }: { activity: Activity; chart: (typeof CHARTS)[number] }) => {
+  const rows = activity.hours.map((hour, i) => ({
+    hour: hourLabel(hour),
+    ...Object.fromEntries(chart.lines.map(([key]) => [key, activity.counts[key]?.[i] ?? 0])),
+  }));
+  const lastHour = rows[rows.length - 1];
+  return (
+    <Box variant="white" m="lg" p="lg" flexGrow={1} flexBasis="420px" data-testid={`chart-${chart.id}`}>
+      <H5>{chart.title}</H5>
+      <Text mb="md" data-testid={`chart-${chart.id}-last-hour`}>
+        This hour: {chart.lines.map(([key, label]) => `${label.toLowerCase()} ${lastHour[key as keyof typeof lastHour]}`).join(', ')}
+      </Text>
+      <ResponsiveContainer width="100%" height={240}>
+        <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="hour" interval={23} tick={{ fontSize: 11 }} tickFormatter={(label: string) => label.split(' ')[0]} />
+          <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={40} />
+          <Tooltip />
+          <Legend />
+          {chart.lines.map(([key, label, colour]) => (
+            <Line key={key} type="monotone" dataKey={key} name={label} stroke={colour} dot={false} isAnimationActive={false} />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </Box>
+  );
+};
 
 const api = new ApiClient();
 
@@ -102,6 +163,13 @@ const Dashboard = () => {
           <Stat key={key} label={label} value={overview ? overview[key] : undefined} testId={`stat-${key}`} />
         ))}
       </Box>
+      {overview?.activity && (
+        <Box flex flexDirection="row" flexWrap="wrap" data-testid="activity">
+          {CHARTS.map((chart) => (
+            <ActivityChart key={chart.id} activity={overview.activity!} chart={chart} />
+          ))}
+        </Box>
+      )}
       {overview?.delivery && <Delivery delivery={overview.delivery} />}
     </Box>
   );
