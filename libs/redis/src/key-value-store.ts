@@ -32,39 +32,56 @@ export abstract class KeyValueStore {
   abstract add(key: string, amount: number, windowMs: number): Promise<Count>;
 }
 
-/** Entries the in-process store holds at most; beyond that, expired ones and then the oldest go. */
-const MAX_IN_PROCESS_ENTRIES = 100_000;
+/** Entries the in-process store holds at most per namespace; beyond that, expired ones and then the oldest go. */
+const MAX_ENTRIES_PER_NAMESPACE = 100_000;
 
+/**
+ * Bounded in memory, and bounded per namespace (a key's part before its first colon): a flood of
+ * one kind of key, per-IP counters from many addresses, can push out only its own kind's oldest
+ * entries, never the failed sign-in counters that hold a guesser back.
+ */
 export class MemoryKeyValueStore extends KeyValueStore {
   readonly shared = false;
-  private readonly entries: ExpiringMap<string | number>;
+  private readonly namespaces = new Map<string, ExpiringMap<string | number>>();
 
-  constructor(clock: Clock) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxEntriesPerNamespace = MAX_ENTRIES_PER_NAMESPACE,
+  ) {
     super();
-    this.entries = new ExpiringMap(MAX_IN_PROCESS_ENTRIES, () => clock.now().getTime());
+  }
+
+  private entriesOf(key: string): ExpiringMap<string | number> {
+    const namespace = key.slice(0, Math.max(0, key.indexOf(':')));
+    let entries = this.namespaces.get(namespace);
+    if (!entries)
+      this.namespaces.set(namespace, (entries = new ExpiringMap(this.maxEntriesPerNamespace, () => this.clock.now().getTime())));
+    return entries;
   }
 
   async get(key: string): Promise<string | undefined> {
-    const value = this.entries.get(key);
+    const value = this.entriesOf(key).get(key);
     return value === undefined ? undefined : String(value);
   }
 
   async set(key: string, value: string, ttlMs: number, options: { onlyIfAbsent?: boolean } = {}): Promise<boolean> {
-    if (options.onlyIfAbsent && this.entries.get(key) !== undefined) return false;
-    this.entries.set(key, value, ttlMs);
+    const entries = this.entriesOf(key);
+    if (options.onlyIfAbsent && entries.get(key) !== undefined) return false;
+    entries.set(key, value, ttlMs);
     return true;
   }
 
   async delete(key: string): Promise<void> {
-    this.entries.delete(key);
+    this.entriesOf(key).delete(key);
   }
 
   async add(key: string, amount: number, windowMs: number): Promise<Count> {
-    const current = this.entries.get(key);
+    const entries = this.entriesOf(key);
+    const current = entries.get(key);
     if (current === undefined && amount < 0) return { count: 0, msLeft: 0 };
     const count = Number(current ?? 0) + amount;
-    const msLeft = current === undefined ? windowMs : this.entries.ttl(key);
-    this.entries.set(key, count, msLeft);
+    const msLeft = current === undefined ? windowMs : entries.ttl(key);
+    entries.set(key, count, msLeft);
     return { count, msLeft };
   }
 }
