@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { DashboardService } from '../libs/admin/src/dashboard.service.js';
 import { Clock } from '#common';
 import { KeyValueStore } from '#redis';
-import { DeliveryStatsSource } from '#delivery';
+import { DeliveryHistory, DeliveryStatsSource } from '#delivery';
 import { UsersService } from '#users';
 import { newEmail, newPhone, newUsername } from './support/factories.js';
 import { codeIn, startSmtpServer, temporaryFailure, type Behaviour } from './support/smtp-server.js';
@@ -155,8 +155,11 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
       t.app.get(DeliveryStatsSource),
       t.app.get(Clock),
       t.app.get(KeyValueStore),
+      t.app.get(DeliveryHistory),
     ).overview();
     expect(overview.delivery?.stats).toMatchObject({ status: 'degraded', deadLettered: 2 });
+    // And its chart counts them in the hour under way (at least: other apps of the run count there too).
+    expect(overview.activity.counts.email_dead_lettered.at(-1)).toBeGreaterThanOrEqual(2);
     expect(overview.delivery?.deadLetters).toEqual([
       expect.objectContaining({
         purpose: 'LOGIN',

@@ -87,11 +87,21 @@ describe('the delivery queue in Redis, with workers of their own', () => {
     for (const identifier of identifiers) expect(JSON.stringify(stored)).not.toContain(identifier);
 
     await server.stop();
+    // The history's counters of emails delivered (the last hour's too, should the run straddle one).
+    const deliveredThisAndLastHour = async () => {
+      const hour = Math.floor(Date.now() / 3_600_000);
+      const counts = await Promise.all([hour - 1, hour].map(async (h) => Number(await redis.get(`delivery-history:${h}:email:delivered`))));
+      return counts[0] + counts[1];
+    };
+    const deliveredBefore = await deliveredThisAndLastHour();
     const workers = [await worker(env), await worker(env)];
     await eventually(async () => smtp.received.length === 12);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(smtp.received.map((mail) => (mail.to as { text: string }).text).sort()).toEqual([...identifiers].sort());
     expect(new Set(smtp.received.map((mail) => codeIn(mail.text ?? ''))).size).toBe(12);
+
+    // And counted them in the delivery history the dashboard charts.
+    expect((await deliveredThisAndLastHour()) - deliveredBefore).toBeGreaterThanOrEqual(12);
 
     // Both workers logged their attempts (message id, channel, outcome), never a code.
     const logs = workers.map((w) => w.output()).join('');

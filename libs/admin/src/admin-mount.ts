@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
@@ -36,12 +37,31 @@ function withoutRemoteFonts(_req: Request, res: Response, next: NextFunction): v
 }
 
 /**
+ * AdminJS's own front-end files in their production build whatever NODE_ENV says (AdminJS serves the
+ * development build outside production): that build, 5 to 10 MB a file, loads @emotion/react twice
+ * and turns on i18next's debug output, a console warning on every page and nothing an operator or a
+ * component author needs. Paths as AdminJS itself resolves them.
+ */
+function productionFrontEnd(): [file: string, path: string][] {
+  const fromHere = createRequire(import.meta.url);
+  const adminjs = fromHere.resolve('adminjs');
+  const assets = join(dirname(adminjs), 'lib/frontend/assets/scripts');
+  const designSystem = dirname(createRequire(adminjs).resolve('@adminjs/design-system'));
+  return [
+    ['app.bundle.js', join(assets, 'app-bundle.production.js')],
+    ['global.bundle.js', join(assets, 'global-bundle.production.js')],
+    ['design-system.bundle.js', join(designSystem, '../bundle.production.js')],
+  ];
+}
+
+/**
  * The admin panel as an Express app of its own, since AdminJS's router (@adminjs/nestjs's
  * ExpressLoader, @adminjs/express) is Express's. AdminJS loads on the first request to it: it and its
  * dependencies take about a second and 100 MB per process to load, which a start-up (and every
  * HTTP worker nobody opens the panel on) should not pay. In order: the admin headers; the body
  * bound and the same-origin check, before anything reads a body or a session; the components' bundle, served here because AdminJS serves it with res.sendFile from `.adminjs/`,
- * which Express 5 refuses (a dot directory); the panel; the one error shape for what is left.
+ * which Express 5 refuses (a dot directory), and AdminJS's production front-end; the panel; the one
+ * error shape for what is left.
  */
 export function adminApp(
   trustProxy: (address: string, hop: number) => boolean,
@@ -56,6 +76,9 @@ export function adminApp(
   app.get(`${ADMIN_ROOT}/frontend/assets/components.bundle.js`, (_req: Request, res: Response) =>
     res.sendFile(COMPONENTS_BUNDLE, { dotfiles: 'allow', maxAge: '1h' }),
   );
+  for (const [file, path] of productionFrontEnd()) {
+    app.get(`${ADMIN_ROOT}/frontend/assets/${file}`, (_req: Request, res: Response) => res.sendFile(path, { maxAge: '1h' }));
+  }
   let router: Promise<RequestHandler> | undefined;
   app.use(ADMIN_ROOT, function admin(req: Request, res: Response, next: NextFunction) {
     router ??= loadRouter().catch((error: unknown) => {

@@ -81,6 +81,15 @@ export async function buildAdminRouter({
             Webhooks: 'Webhook endpoints',
             WebhookDeliveries: 'Webhook deliveries',
           },
+          // Page titles say what the page shows, not the action's name ("List", "Show").
+          resources: {
+            User: { actions: { list: 'Users', show: 'Account', edit: 'Edit account', new: 'New account' } },
+            Sessions: { actions: { list: 'Sessions', show: 'Session' } },
+            AuditLog: { actions: { list: 'Audit log', show: 'Audit event' } },
+            SigningKeys: { actions: { list: 'Signing keys', show: 'Signing key' } },
+            Webhooks: { actions: { list: 'Webhook endpoints', show: 'Webhook endpoint' } },
+            WebhookDeliveries: { actions: { list: 'Webhook deliveries', show: 'Webhook delivery' } },
+          },
           components: {
             Login: {
               welcomeHeader: 'OTP authentication service',

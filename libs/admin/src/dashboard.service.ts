@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { AuditEventType } from '#audit';
 import { Clock } from '#common';
 import { KeyValueStore } from '#redis';
-import { DeliveryStatsSource, type DeadLetter, type DeliveryStats } from '#delivery';
+import { DELIVERY_OUTCOMES, DeliveryHistory, DeliveryStatsSource, type DeadLetter, type DeliveryStats } from '#delivery';
 import { UsersService } from '#users';
 
 export interface DashboardCounts {
@@ -26,16 +26,21 @@ export const CHARTED_EVENTS = {
   adminSignInFailures: 'admin.sign_in_failed',
 } as const satisfies Record<string, AuditEventType>;
 export type ChartedEvent = keyof typeof CHARTED_EVENTS;
+/** And the delivery history: `email_delivered`, `sms_retried`, `email_dead_lettered`… */
+export const CHARTED_DELIVERIES = (['email', 'sms'] as const).flatMap((channel) =>
+  DELIVERY_OUTCOMES.map((outcome) => `${channel}_${outcome}`),
+);
 export const HOURS_CHARTED = 7 * 24;
 const HOUR_MS = 3_600_000;
 
 export interface HourlyActivity {
   /** The start of each hour charted, oldest first (ISO, UTC); the last is the hour under way. */
   hours: string[];
-  counts: Record<ChartedEvent, number[]>;
+  /** Per series (a ChartedEvent or a CHARTED_DELIVERIES name), its count in each hour. */
+  counts: Record<string, number[]>;
 }
 
-type HourCount = { type: AuditEventType; hour: number; n: number };
+type SeriesCount = { series: string; hour: number; n: number };
 
 /** Live delivery only: the queue's numbers and the last messages it gave up on. */
 export interface DeliveryOverview {
@@ -52,6 +57,7 @@ export class DashboardService {
     @Inject(DeliveryStatsSource) private readonly delivery: DeliveryStatsSource | null,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(KeyValueStore) private readonly kv: KeyValueStore,
+    @Inject(DeliveryHistory) private readonly deliveries: DeliveryHistory,
   ) {}
 
   async overview(): Promise<DashboardCounts & { activity: HourlyActivity; delivery?: DeliveryOverview }> {
@@ -61,9 +67,10 @@ export class DashboardService {
 
   /**
    * The audit log counted per hour and charted type, through its (type, created_at) index (an hour
-   * is its epoch / 3600, so no session time zone enters). The week's closed hours never change (the
-   * log is append-only), so they are read once an hour, about 200 ms on a million rows, and kept in
-   * the KeyValueStore; only the hour under way is read each time, about 1 ms.
+   * is its epoch / 3600, so no session time zone enters), and the delivery history's counters. The
+   * week's closed hours never change (the log is append-only; a closed hour's counters are final),
+   * so they are read once an hour, about 200 ms on a million audit rows, and kept in the
+   * KeyValueStore; only the hour under way is read each time, about 1 ms.
    */
   async hourlyActivity(): Promise<HourlyActivity> {
     const currentHour = Math.floor(this.clock.now().getTime() / HOUR_MS);
@@ -71,30 +78,45 @@ export class DashboardService {
     const closedKey = `dashboard:closed-hours:${currentHour}`;
     let closed = await this.kv
       .get(closedKey)
-      .then((cached) => (cached ? (JSON.parse(cached) as HourCount[]) : undefined))
+      .then((cached) => (cached ? (JSON.parse(cached) as SeriesCount[]) : undefined))
       .catch(() => undefined);
     if (!closed) {
-      closed = await this.countPerHour(firstHour, currentHour);
-      await this.kv.set(closedKey, JSON.stringify(closed), HOUR_MS).catch(() => undefined);
+      const [audit, deliveries] = await Promise.all([
+        this.auditPerHour(firstHour, currentHour),
+        this.deliveriesPerHour(firstHour, currentHour),
+      ]);
+      closed = [...audit, ...(deliveries ?? [])];
+      // A history that could not be read (Redis away) is not kept as zeros for the hour.
+      if (deliveries) await this.kv.set(closedKey, JSON.stringify(closed), HOUR_MS).catch(() => undefined);
     }
-    const rows = [...closed, ...(await this.countPerHour(currentHour, currentHour + 1))];
-    const names = Object.keys(CHARTED_EVENTS) as ChartedEvent[];
-    const counts = Object.fromEntries(names.map((name) => [name, new Array<number>(HOURS_CHARTED).fill(0)])) as HourlyActivity['counts'];
-    const nameOf = new Map(names.map((name) => [CHARTED_EVENTS[name] as AuditEventType, name]));
-    for (const row of rows) {
+    const [audit, deliveries] = await Promise.all([
+      this.auditPerHour(currentHour, currentHour + 1),
+      this.deliveriesPerHour(currentHour, currentHour + 1),
+    ]);
+    const names = [...Object.keys(CHARTED_EVENTS), ...CHARTED_DELIVERIES];
+    const counts = Object.fromEntries(names.map((name) => [name, new Array<number>(HOURS_CHARTED).fill(0)]));
+    for (const row of [...closed, ...audit, ...(deliveries ?? [])]) {
       const index = row.hour - firstHour;
-      if (index >= 0 && index < HOURS_CHARTED) counts[nameOf.get(row.type)!][index] += row.n;
+      if (index >= 0 && index < HOURS_CHARTED) counts[row.series][index] += row.n;
     }
     const hours = Array.from({ length: HOURS_CHARTED }, (_, i) => new Date((firstHour + i) * HOUR_MS).toISOString());
     return { hours, counts };
   }
 
-  private async countPerHour(fromHour: number, toHour: number): Promise<HourCount[]> {
-    return (await this.dataSource.query(
+  private async auditPerHour(fromHour: number, toHour: number): Promise<SeriesCount[]> {
+    const rows = (await this.dataSource.query(
       `SELECT type, floor(extract(epoch FROM created_at) / 3600)::int AS hour, count(*)::int AS n
          FROM audit_events WHERE type = ANY($1) AND created_at >= $2 AND created_at < $3 GROUP BY 1, 2`,
       [Object.values(CHARTED_EVENTS), new Date(fromHour * HOUR_MS), new Date(toHour * HOUR_MS)],
-    )) as HourCount[];
+    )) as { type: AuditEventType; hour: number; n: number }[];
+    const seriesOf = new Map(Object.entries(CHARTED_EVENTS).map(([series, type]) => [type as AuditEventType, series]));
+    return rows.map((row) => ({ series: seriesOf.get(row.type)!, hour: row.hour, n: row.n }));
+  }
+
+  /** Undefined when the history cannot be read (Redis away): the chart shows what the log has. */
+  private async deliveriesPerHour(fromHour: number, toHour: number): Promise<SeriesCount[] | undefined> {
+    const rows = await this.deliveries.hourly(fromHour, toHour).catch(() => undefined);
+    return rows?.map((row) => ({ series: `${row.channel}_${row.outcome}`, hour: row.hour, n: row.n }));
   }
 
   /** A dead Redis must not take the dashboard down with it: the numbers show as unknown. */

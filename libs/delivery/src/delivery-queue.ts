@@ -3,6 +3,7 @@ import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Clock } from '#common';
 import { channelOf, type Metrics } from '#metrics';
 import { DeliveryChannel, type OtpMessage } from './delivery-channel.js';
+import type { DeliveryHistory } from './delivery-history.js';
 
 /** A channel that really sends, and may fail: the queue retries it. */
 export interface Transport {
@@ -105,26 +106,30 @@ export async function attemptDelivery(
   transport: Transport,
   logger: Logger,
   metrics: Metrics,
+  history: DeliveryHistory,
   job: { id: string; message: OtpMessage; attempt: number },
   policy: Pick<QueuePolicy, 'maxAttempts' | 'retryBaseMs'>,
 ): Promise<AttemptOutcome> {
   const { id, message, attempt } = job;
   const channel = transport.channelFor?.(message) ?? transport.name;
   const who = `${id} to ${maskRecipient(message.recipient.value)} via ${channel}`;
+  const codeChannel = channelOf(message.recipient.kind);
   try {
     await transport.deliver(message, id);
-    metrics.codesDelivered.inc({ channel: channelOf(message.recipient.kind) });
-    logger.log(`${who}: delivered (attempt ${attempt})`);
-    return { delivered: true };
   } catch (error) {
     const reason = String((error as Error)?.message ?? error).slice(0, 200);
     const permanent = error instanceof PermanentDeliveryError;
     const final = permanent || attempt >= policy.maxAttempts;
-    if (final) metrics.deliveryFailures.inc({ channel: channelOf(message.recipient.kind) });
+    await history.record(codeChannel, final ? 'dead_lettered' : 'retried');
+    if (final) metrics.deliveryFailures.inc({ channel: codeChannel });
     if (final) logger.error(`${who}: ${reason} (attempt ${attempt}); dead-lettered${permanent ? ' (not retryable)' : ''}`);
     else logger.warn(`${who}: ${reason} (attempt ${attempt}); retrying in ${retryDelayMs(policy.retryBaseMs, attempt)} ms`);
     return { delivered: false, final, permanent, reason };
   }
+  metrics.codesDelivered.inc({ channel: codeChannel });
+  await history.record(codeChannel, 'delivered');
+  logger.log(`${who}: delivered (attempt ${attempt})`);
+  return { delivered: true };
 }
 
 interface Job {
@@ -153,6 +158,7 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
     private readonly transport: Transport,
     private readonly policy: QueuePolicy,
     private readonly metrics: Metrics,
+    private readonly history: DeliveryHistory,
     private readonly clock: Clock,
   ) {
     super();
@@ -196,6 +202,7 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
       this.transport,
       this.logger,
       this.metrics,
+      this.history,
       { id: job.id, message: job.message, attempt: job.attempts },
       this.policy,
     );

@@ -8,6 +8,7 @@ import type { AppConfig } from '#config';
 import { Metrics } from '#metrics';
 import { DeliveryChannel } from './delivery-channel.js';
 import { DeliveryQueue, DeliveryStatsSource, InProcessDeliveryQueue, type Transport } from './delivery-queue.js';
+import { DeliveryHistory } from './delivery-history.js';
 import { DevDeliveryChannel } from './dev-delivery.channel.js';
 import { SmtpTransport } from './email/smtp.transport.js';
 import {
@@ -68,16 +69,17 @@ function clusterCloser(cluster: Cluster): Provider {
 @Module({})
 export class DeliveryModule {
   static forRoot(config: AppConfig, role: DeliveryRole): DynamicModule {
-    const module = { module: DeliveryModule, global: true, exports: [DeliveryChannel, DeliveryStatsSource] };
+    const module = { module: DeliveryModule, global: true, exports: [DeliveryChannel, DeliveryStatsSource, DeliveryHistory] };
     const liveStats: Provider = { provide: DeliveryStatsSource, useExisting: DeliveryChannel };
     const { delivery, redis } = config;
     if (delivery.channel === 'dev') {
       const channel: Provider = {
         provide: DeliveryChannel,
-        inject: [DataSource, Clock, Metrics],
-        useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics) => new DevDeliveryChannel(dataSource, clock, metrics),
+        inject: [DataSource, Clock, Metrics, DeliveryHistory],
+        useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, history: DeliveryHistory) =>
+          new DevDeliveryChannel(dataSource, clock, metrics, history),
       };
-      return { ...module, providers: [channel, { provide: DeliveryStatsSource, useValue: null }] };
+      return { ...module, providers: [channel, DeliveryHistory, { provide: DeliveryStatsSource, useValue: null }] };
     }
     const settings: DeliverySettings = {
       maxAttempts: delivery.maxAttempts,
@@ -91,11 +93,11 @@ export class DeliveryModule {
     if (delivery.queue.kind === 'in-process' || redis.kind !== 'redis' || role === 'cli') {
       const channel: Provider = {
         provide: DeliveryChannel,
-        inject: [DELIVERY_TRANSPORT, Metrics, Clock],
-        useFactory: (sender: Transport, metrics: Metrics, clock: Clock) =>
-          watchQueue(metrics, new InProcessDeliveryQueue(sender, settings, metrics, clock)),
+        inject: [DELIVERY_TRANSPORT, Metrics, DeliveryHistory, Clock],
+        useFactory: (sender: Transport, metrics: Metrics, history: DeliveryHistory, clock: Clock) =>
+          watchQueue(metrics, new InProcessDeliveryQueue(sender, settings, metrics, history, clock)),
       };
-      return { ...module, providers: [transport, channel, liveStats] };
+      return { ...module, providers: [transport, channel, DeliveryHistory, liveStats] };
     }
     const runWorker = role === 'worker' || delivery.queue.runWorker;
     const connection = bullConnection(redis.target);
@@ -111,6 +113,7 @@ export class DeliveryModule {
       providers: [
         transport,
         channel,
+        DeliveryHistory,
         liveStats,
         { provide: DELIVERY_SETTINGS, useValue: settings },
         { provide: MESSAGE_CIPHER, useValue: new KeyCipher(config.keys.encryptionKey, 'queued message') },

@@ -4,6 +4,7 @@ import type { Clock } from '#common';
 import { channelOf, type Metrics } from '#metrics';
 import type { OtpPurpose } from './otp-purpose.js';
 import { DeliveryChannel, type OtpMessage } from './delivery-channel.js';
+import type { DeliveryHistory } from './delivery-history.js';
 
 export interface OutboxEntry {
   purpose: OtpPurpose;
@@ -27,6 +28,7 @@ export class DevDeliveryChannel extends DeliveryChannel {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly history: DeliveryHistory,
   ) {
     super();
   }
@@ -37,6 +39,7 @@ export class DevDeliveryChannel extends DeliveryChannel {
     if (kind === 'code') this.logger.log(`OTP for ${recipient.value} (${purpose}): ${code} (expires in ${expiresInSeconds} s)`);
     else this.logger.log(`Notice for ${recipient.value} (${purpose}): ${kind}; no code sent`);
     this.metrics.codesDelivered.inc({ channel: channelOf(recipient.kind) });
+    await this.history.record(channelOf(recipient.kind), 'delivered');
     await this.dataSource.query(
       `INSERT INTO dev_outbox (purpose, identifier, kind, code, sent_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (purpose, identifier) DO UPDATE SET kind = EXCLUDED.kind, code = EXCLUDED.code, sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at`,

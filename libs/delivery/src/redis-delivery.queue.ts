@@ -14,6 +14,7 @@ import { DependencyUnavailableError, type KeyCipher, throttled, withTimeout } fr
 import type { RedisTarget } from '#config';
 import { Metrics } from '#metrics';
 import type { OtpMessage } from './delivery-channel.js';
+import { DeliveryHistory } from './delivery-history.js';
 import {
   DEGRADED_WINDOW_MS,
   DeliveryQueue,
@@ -181,6 +182,7 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
     @Inject(MESSAGE_CIPHER) private readonly cipher: KeyCipher,
     @Inject(DELIVERY_SETTINGS) private readonly settings: DeliverySettings,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(DeliveryHistory) private readonly history: DeliveryHistory,
   ) {
     super();
   }
@@ -203,6 +205,7 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
       this.transport,
       this.logger,
       this.metrics,
+      this.history,
       { id, message, attempt: job.attemptsMade + 1 },
       this.settings,
     );

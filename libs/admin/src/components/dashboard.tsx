@@ -63,6 +63,18 @@ const CHARTS: { id: string; title: string; lines: [key: string, label: string, c
       ['limitRefusals', 'Per-IP limit refusals', '#64748b'],
     ],
   },
+  {
+    id: 'deliveries',
+    title: 'Deliveries per hour',
+    lines: [
+      ['email_delivered', 'Email sent', '#16a34a'],
+      ['email_retried', 'Email retried', '#d97706'],
+      ['email_dead_lettered', 'Email given up', '#dc2626'],
+      ['sms_delivered', 'SMS sent', '#0891b2'],
+      ['sms_retried', 'SMS retried', '#a16207'],
+      ['sms_dead_lettered', 'SMS given up', '#9f1239'],
+    ],
+  },
 ];
 
 const hourLabel = (iso: string) =>
