@@ -195,6 +195,39 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
     await page.close();
   });
 
+  it('titles every list by what it lists, and no page logs a console error or warning', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${page.url()}: ${message.text()}`);
+    });
+    await signIn(page, f.admin.username, f.admin.password);
+    const lists: [resource: string, title: string, recordTitle: string][] = [
+      ['User', 'Users', 'Account'],
+      ['Sessions', 'Sessions', 'Session'],
+      ['AuditLog', 'Audit log', 'Audit event'],
+      ['SigningKeys', 'Signing keys', 'Signing key'],
+      ['Webhooks', 'Webhook endpoints', 'Webhook endpoint'],
+      ['WebhookDeliveries', 'Webhook deliveries', 'Webhook delivery'],
+    ];
+    let recordsSeen = 0;
+    for (const [resource, title, recordTitle] of lists) {
+      await page.goto(`${f.base}/admin/resources/${resource}`);
+      await page.locator('h2', { hasText: title }).first().waitFor();
+      // The title, then the count badge when there are rows.
+      expect(await page.locator('h2').first().innerText()).toMatch(new RegExp(`^${title}\\d*$`));
+      const firstRecord = page.locator('tbody tr').first();
+      if (await firstRecord.count()) {
+        await page.goto(`${f.base}/admin/resources/${resource}/records/${await firstRecord.getAttribute('data-id')}/show`);
+        await page.locator('h2', { hasText: recordTitle }).first().waitFor();
+        recordsSeen += 1;
+      }
+    }
+    expect(recordsSeen).toBeGreaterThanOrEqual(4); // users, sessions, audit events and signing keys exist
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('shows on the dashboard that delivery is failing, with the dead letter and why', async () => {
     const identifier = newEmail();
     const requested = await fetch(`${f.base}/api/auth/otp/request`, {
