@@ -55,6 +55,7 @@ export async function runFlows({ base, clients, seconds, codeOf }) {
   latencies.sort((a, b) => a - b);
   const quantile = (q) => (latencies.length ? Math.round(latencies[Math.floor(q * (latencies.length - 1))]) : null);
   return {
+    flows,
     flowsPerSecond: +(flows / elapsed).toFixed(1),
     requestsPerSecond: Math.round((flows * 7) / elapsed),
     p50: quantile(0.5),

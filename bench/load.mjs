@@ -38,6 +38,7 @@ function cannon({ url, method = 'GET', headers = {}, bodies, uniqueIdentifiers, 
       if (error) return reject(error);
       resolve({
         rps: Math.round(result.requests.total / result.duration),
+        requests: result.requests.total,
         p50: result.latency.p50,
         p99: result.latency.p99,
         failed: result.non2xx + result.errors + result.timeouts,
@@ -115,6 +116,7 @@ async function wrk({ url, method = 'GET', headers = {}, bodies, uniqueIdentifier
       rps: bodies ? Math.round((total - failed) / seconds) : Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0)),
       p50: ms('50'),
       p99: ms('99'),
+      requests: total,
       failed,
       ranOut: Number(/RANOUT (\d+)/.exec(output)?.[1] ?? 0) > 0,
     };

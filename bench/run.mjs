@@ -10,9 +10,10 @@
 //   - with --vs-django, the Django reference of the seed API (../shared/anchors/django-seed/run.sh,
 //     which installs its Debian packages when missing), with its fixed code;
 // and drives each with the same load (wrk when installed, else autocannon; 32 connections) and the
-// same flow driver (bench/flow.mjs, 16 clients), then prints one table per run with req/s, p50/p99
-// and the ratios to Django and to the ceiling, the service's RSS, its start-up time and the cost of
-// its metrics on /me. `--smoke` is CI's: one short run, no Django.
+// same flow driver (bench/flow.mjs, 16 clients), then prints one table per run with req/s, p50/p99,
+// the server CPU per operation (bench/cpu.mjs: every server-side process, Postgres and Redis
+// included, the load generator not) and the ratios to Django and to the ceiling, the service's
+// RSS, its start-up time and the cost of its metrics on /me. `--smoke` is CI's: one short run, no Django.
 //
 // Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/otp_bench: DROPPED and
 // recreated each run, so never point it at data you keep), BENCH_REDIS_URL (default
@@ -25,8 +26,9 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { oldest, withServerCpu } from './cpu.mjs';
 import { json, runFlows, signUp } from './flow.mjs';
-import { load, loadTool } from './load.mjs';
+import { load as loadOnly, loadTool } from './load.mjs';
 import { startMailCatcher } from './mail-catcher.mjs';
 
 const args = new Set(process.argv.slice(2));
@@ -140,6 +142,8 @@ async function startService(mailbox, extraEnv = {}) {
   return {
     child,
     base,
+    // Whose CPU is the service's: the API (with its HTTP workers), the delivery worker, Postgres, Redis.
+    serverPids: () => [child.pid, worker.exitCode === null ? worker.pid : undefined, oldest('postgres'), oldest('redis-server')],
     startupMs,
     adminBundle: admin,
     stopWorker: () => stop(worker),
@@ -165,13 +169,26 @@ function startDjango() {
   const started = spawnSync(join(anchors, 'django-seed/run.sh'), { env: { ...process.env, PORT: String(ports.django) }, encoding: 'utf8' });
   if (started.status !== 0) throw new Error(`django-seed/run.sh failed: ${started.stderr}`);
   const pid = Number(started.stdout.trim().split('\n').pop());
-  return { pid, base: `http://127.0.0.1:${ports.django}`, stop: () => void spawnSync('kill', ['--', `-${pid}`]) };
+  return {
+    pid,
+    base: `http://127.0.0.1:${ports.django}`,
+    // gunicorn's master and its workers, and the same Postgres and Redis.
+    serverPids: () => [pid, oldest('postgres'), oldest('redis-server')],
+    stop: () => void spawnSync('kill', ['--', `-${pid}`]),
+  };
 }
 
 /** The per-endpoint runs and the flows against one seed-API implementation. */
-async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun }) {
+async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun, serverPids }) {
   const rows = [];
   const row = (benchmark, r) => rows.push({ target: name, benchmark, ...r });
+  // Each run with the server-side CPU it cost, per request (per flow for the flows).
+  const load = (options) =>
+    withServerCpu(
+      serverPids,
+      () => loadOnly(options),
+      (result) => result.requests,
+    );
   // Unique per run too: Django's database is not reset between runs.
   const newEmail = (prefix, i) => `${prefix}${tag}r${run}n${i}@example.com`;
 
@@ -202,13 +219,18 @@ async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun }) {
     }),
   );
 
-  const flows = await runFlows({ base, clients: flowClients, seconds, codeOf });
+  const flows = await withServerCpu(
+    serverPids,
+    () => runFlows({ base, clients: flowClients, seconds, codeOf }),
+    (result) => result.flows,
+  );
   row(`flows (${flowClients} clients)`, {
     rps: flows.requestsPerSecond,
     p50: flows.p50,
     p99: flows.p99,
     failed: flows.errors,
     'flows/s': flows.flowsPerSecond,
+    cpuUsPerOp: flows.cpuUsPerOp,
   });
 
   await beforeRequestRun?.();
@@ -275,7 +297,7 @@ try {
     await resetBackends();
     let service = await startService(mailbox, { METRICS_ENABLED: 'false' });
     const { access } = await signUp(service.base, `nometrics${tag}r${run}@example.com`, `nm${tag}${run}`.slice(0, 30), mailbox.codeFor);
-    const noMetrics = await load({
+    const noMetrics = await loadOnly({
       url: `${service.base}/api/auth/me`,
       headers: { authorization: `Bearer ${access}` },
       connections,
@@ -296,6 +318,7 @@ try {
     // stops first, so sending the backlog does not take this 2-core machine's CPU during the run.
     const serviceRows = await seedApiRuns('service', service.base, (identifier, purpose) => mailbox.codeFor(identifier, purpose), {
       run,
+      serverPids: service.serverPids,
       beforeRequestRun: service.stopWorker,
     });
     extra.rssMb = rssOf(service.child.pid);
@@ -316,18 +339,20 @@ try {
       rows.push({
         target: 'ceiling',
         benchmark: 'GET / (node:http + Redis GET)',
-        ...(await load({ url: `${ceiling.base}/`, connections, seconds })),
+        ...(await loadOnly({ url: `${ceiling.base}/`, connections, seconds })),
       });
       await stop(ceiling.child);
     }
 
-    if (django) rows.push(...(await seedApiRuns('django', django.base, async () => '123456', { run })));
+    if (django) rows.push(...(await seedApiRuns('django', django.base, async () => '123456', { run, serverPids: django.serverPids })));
 
     // Ratios: each service row to the same Django row, and /me to the ceiling.
     const ceilingRps = rows.find((r) => r.target === 'ceiling')?.rps;
     for (const r of rows.filter((r) => r.target === 'service')) {
       const reference = rows.find((d) => d.target === 'django' && d.benchmark === r.benchmark);
       if (reference) r['× django'] = +((r['flows/s'] ?? r.rps) / (reference['flows/s'] ?? reference.rps)).toFixed(1);
+      // Server CPU per operation as a share of Django's: below 1 costs less.
+      if (reference?.cpuUsPerOp && r.cpuUsPerOp) r['cpu ÷ django'] = +(r.cpuUsPerOp / reference.cpuUsPerOp).toFixed(2);
       if (ceilingRps) r['× ceiling'] = +(r.rps / ceilingRps).toFixed(2);
     }
     console.log(
@@ -335,13 +360,15 @@ try {
     );
     // A run that used up its codes before its time ("ran out") gives a lower bound: ≥ req/s.
     console.table(
-      rows.map(({ target, benchmark, rps, p50, p99, failed, ranOut, ...rest }) => ({
+      rows.map(({ target, benchmark, rps, p50, p99, failed, ranOut, requests: _requests, cpuUsPerOp, ...rest }) => ({
         target,
         benchmark,
         'req/s': ranOut ? `≥ ${rps}` : rps,
         'p50 ms': p50,
         'p99 ms': p99,
         failed,
+        // Per request; per flow on the flows row (its 7 requests and its deliveries).
+        'server CPU µs/op': cpuUsPerOp ?? '',
         ...rest,
       })),
     );
