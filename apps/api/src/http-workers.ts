@@ -15,8 +15,13 @@ const log = (message: string) =>
 export async function superviseWorkers(config: AppConfig): Promise<void> {
   let stopping = false;
   const listening = new WeakSet<Worker>();
+  // Our own count of live workers: cluster.workers still holds a worker at its 'exit' event when its
+  // IPC channel has not closed yet, so the last exit could go unnoticed (and, with the metrics port
+  // open, this process would never end).
+  const live = new Set<Worker>();
   const fork = () => {
     const worker = cluster.fork();
+    live.add(worker);
     worker.once('listening', () => listening.add(worker));
   };
   for (let i = 0; i < config.http.workers; i++) fork();
@@ -24,18 +29,19 @@ export async function superviseWorkers(config: AppConfig): Promise<void> {
 
   const stopAll = (signal: NodeJS.Signals) => {
     stopping = true;
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    for (const worker of live) worker.process.kill(signal);
   };
   cluster.on('exit', (worker: Worker, code, signal) => {
+    live.delete(worker);
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
+      if (live.size === 0) process.exit(process.exitCode ?? 0);
       return;
     }
     if (!listening.has(worker)) {
       // It failed before serving (a bad key, an unreachable database): another would fail the same way.
       log(`Worker ${worker.process.pid} failed to start (${signal ?? code}); stopping`);
       process.exitCode = 1;
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
+      if (live.size === 0) process.exit(1);
       return stopAll('SIGTERM');
     }
     log(`Worker ${worker.process.pid} ended (${signal ?? code}); starting another in 1 s`);
@@ -45,7 +51,7 @@ export async function superviseWorkers(config: AppConfig): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) return;
-      log(`${signal}: stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
+      log(`${signal}: stopping ${live.size} workers`);
       stopAll(signal);
     });
   }
