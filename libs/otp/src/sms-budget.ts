@@ -35,13 +35,12 @@ export class SmsBudget {
 
   async take(country: string): Promise<BudgetTaken> {
     const { hour, msLeft } = this.window();
-    const [all, perCountry] = await Promise.all(
-      ['all', `country:${country}`].map(async (scope) => (await this.kv.add(budgetKey(hour, scope), 1, msLeft)).count),
-    );
+    const [all, perCountry] = await this.add(hour, msLeft, country, 1);
     const { perHour, perCountryPerHour } = this.limits;
     const scope = perHour > 0 && all > perHour ? 'all' : perCountryPerHour > 0 && perCountry > perCountryPerHour ? 'country' : undefined;
     if (!scope) return { taken: true };
-    await this.giveBack(country);
+    // Handed back in the hour it was counted in, even if the clock has turned meanwhile.
+    await this.add(hour, msLeft, country, -1);
     // The first refusal of each scope in an hour is the one to audit and alert on.
     const reported = budgetKey(hour, `reported:${scope === 'all' ? 'all' : country}`);
     const firstRefusal = await this.kv.set(reported, '1', msLeft, { onlyIfAbsent: true });
@@ -51,7 +50,13 @@ export class SmsBudget {
   /** For an SMS that was counted but then not sent (the request failed after the count). */
   async giveBack(country: string): Promise<void> {
     const { hour, msLeft } = this.window();
-    await Promise.all(['all', `country:${country}`].map((scope) => this.kv.add(budgetKey(hour, scope), -1, msLeft)));
+    await this.add(hour, msLeft, country, -1);
+  }
+
+  /** Adds to the hour's all-numbers and per-country counts; answers both after the addition. */
+  private async add(hour: string, msLeft: number, country: string, amount: number): Promise<number[]> {
+    const scopes = ['all', `country:${country}`];
+    return Promise.all(scopes.map(async (scope) => (await this.kv.add(budgetKey(hour, scope), amount, msLeft)).count));
   }
 
   /** The budget is per clock hour: its keys name the hour and live to its end. */
