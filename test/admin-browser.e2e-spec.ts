@@ -12,6 +12,15 @@ import { backend } from './support/test-app.js';
 
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 
+/** Every console error or warning the page logs from now on, with the page it was on. */
+function consoleProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${page.url()}: ${message.text()}`);
+  });
+  return problems;
+}
+
 // A person at the admin panel in a real browser (support/browser.ts finds or brings Chromium).
 describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, () => {
   let f: AdminFixture;
@@ -84,10 +93,7 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
   it('shows on a user’s page where they are signed in and what happened to the account, and ends a session there', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
-    });
+    const problems = consoleProblems(page);
     await signIn(page, f.admin.username, f.admin.password);
     await page.goto(`${f.base}/admin/resources/User/records/${f.member.id}/show`);
     await page.getByRole('heading', { name: 'Account', exact: true }).waitFor();
@@ -177,10 +183,7 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
   it('charts the last week per hour on the dashboard, this hour’s sign-up included, with a clean console', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1500 } });
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
-    });
+    const problems = consoleProblems(page);
     await signIn(page, f.admin.username, f.admin.password);
     const signIns = page.getByTestId('chart-sign-ins');
     // recharts draws one SVG path per series: the lines are there, over 168 hours.
@@ -197,10 +200,7 @@ describe(`admin panel in a browser (${backend.database} + ${backend.redis})`, ()
 
   it('titles every list by what it lists, and no page logs a console error or warning', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${page.url()}: ${message.text()}`);
-    });
+    const problems = consoleProblems(page);
     await signIn(page, f.admin.username, f.admin.password);
     const lists: [resource: string, title: string, recordTitle: string][] = [
       ['User', 'Users', 'Account'],
