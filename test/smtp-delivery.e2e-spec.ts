@@ -43,6 +43,11 @@ describe(`email delivery over SMTP (${backend.database} + ${backend.redis})`, ()
     expect(mail.to).toMatchObject({ text: identifier });
     expect(mail.from).toMatchObject({ text: '"Acme Sign-in" <no-reply@acme.test>' });
     expect(mail.subject).toBe('Your Acme sign-up code');
+    // The message is composed before it is handed to the pool: still a whole one, to the right envelope.
+    expect(mail.envelope).toEqual({ from: 'no-reply@acme.test', to: [identifier] });
+    expect(mail.headers.get('mime-version')).toBe('1.0');
+    expect(mail.date).toBeInstanceOf(Date);
+    expect(mail.messageId).toMatch(/^<otp_[0-9a-f]{32}@otp-auth>$/);
     const code = codeIn(mail.text ?? '');
     expect(code).toMatch(/^\d{6}$/);
     expect(mail.html).toContain(`>${code}</p>`);

@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 
+/** A message as parsed, with the SMTP envelope it came in (MAIL FROM, RCPT TO). */
+export type ReceivedMail = ParsedMail & { envelope: { from: string | false; to: string[] } };
 export type Behaviour = (mail: ParsedMail, attempt: number) => Promise<void> | void;
 
 /**
@@ -9,7 +11,7 @@ export type Behaviour = (mail: ParsedMail, attempt: number) => Promise<void> | v
  * With `auth`, it requires AUTH with that user and password (the URL carries them).
  */
 export async function startSmtpServer(behaviour: Behaviour = () => undefined, options: { auth?: { user: string; pass: string } } = {}) {
-  const received: ParsedMail[] = [];
+  const received: ReceivedMail[] = [];
   const attempts = new Map<string, number>();
   const { auth } = options;
   const server = new SMTPServer({
@@ -21,13 +23,14 @@ export async function startSmtpServer(behaviour: Behaviour = () => undefined, op
     },
     disabledCommands: ['STARTTLS'],
     logger: false,
-    async onData(stream: SMTPServerDataStream, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
+    async onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null) => void) {
       try {
         const mail = await simpleParser(stream);
         const id = mail.messageId ?? '';
         attempts.set(id, (attempts.get(id) ?? 0) + 1);
         await behaviour(mail, attempts.get(id)!);
-        received.push(mail);
+        const { mailFrom, rcptTo } = session.envelope;
+        received.push(Object.assign(mail, { envelope: { from: mailFrom && mailFrom.address, to: rcptTo.map((r) => r.address) } }));
         callback();
       } catch (error) {
         callback(error as Error);
