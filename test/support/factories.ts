@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AccountsService } from '#accounts';
 import { CLI_ACTOR } from '#audit';
+import { AtomicWrite } from '#common';
 import { UsersService, normalizeIdentifier } from '#users';
 import type { TestApp } from './test-app.js';
 
@@ -48,10 +48,10 @@ export async function createUser(
   identifier = newEmail(),
   username = newUsername(),
 ): Promise<{ id: string; identifier: string; username: string }> {
-  const user = await t.app
-    .get(DataSource)
-    .transaction((manager) => t.app.get(UsersService).create(normalizeIdentifier(identifier), username, manager));
-  return { id: user.id, identifier, username };
+  const write = new AtomicWrite();
+  const { id } = t.app.get(UsersService).createIn(write, normalizeIdentifier(identifier), username);
+  await t.app.get(UsersService).runForAccount(write);
+  return { id, identifier, username };
 }
 
 /** A signed-up user made an admin (as `set-password --admin` would), then signed in again: a token with the admin role. */

@@ -3,7 +3,7 @@ import { isUUID } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor, type AuditEvent } from '#audit';
 import { SessionsService, TokensService, type SessionView } from '#auth-tokens';
-import { DomainError, type Page } from '#common';
+import { AtomicWrite, DomainError, type Page } from '#common';
 import { AppConfig } from '#config';
 import { AccountEvents } from '#events';
 import {
@@ -87,11 +87,10 @@ export class AccountsService {
     if (!primary) throw new DomainError('VALIDATION_FAILED', 'an email address or a phone number is required');
     if (input.password !== undefined) this.assertStrongEnough(input.password);
     const passwordHash = input.password === undefined ? null : await this.passwords.hash(input.password);
-    return this.dataSource.transaction(async (manager) => {
-      const user = await this.users.create(primary, username, manager, { role, passwordHash, phone: phone?.value ?? null });
-      await this.events.record(manager, 'user.created', user, actor, { role });
-      return user;
-    });
+    const write = new AtomicWrite();
+    const account = this.users.createIn(write, primary, username, { role, passwordHash, phone: phone?.value ?? null });
+    this.events.recordIn(write, 'user.created', account, actor, { role });
+    return (await this.users.runForAccount(write))!;
   }
 
   /** Creates an admin unless a user by that name exists (then nothing changes): the CLI's create-admin. */

@@ -1,4 +1,4 @@
-import { RequestContext, newestFirstPage, type Page, type PageRequest } from '#common';
+import { AtomicWrite, RequestContext, newestFirstPage, type Page, type PageRequest } from '#common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor } from './actor.js';
@@ -32,24 +32,33 @@ export class AuditService {
    * Writes the event, inside the caller's transaction when given one, so the event and the change
    * it describes commit together. Also logged as one structured line.
    */
-  async record(given: AuditEntry, manager?: EntityManager): Promise<void> {
+  async record(given: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    const write = new AtomicWrite();
+    this.recordIn(write, given);
+    await write.run(manager, 'SELECT 1');
+  }
+
+  /** The event as a part of `write`, so it commits with the change it describes; logged once the write has run. */
+  recordIn(write: AtomicWrite, given: AuditEntry): void {
     const entry = withActor(given);
-    await (manager ?? this.dataSource.manager).getRepository(AuditEvent).insert({
-      type: entry.type,
-      actorId: entry.actorId ?? null,
-      targetId: entry.targetId ?? null,
-      ip: entry.ip?.slice(0, 64) ?? null,
-      details: entry.details ?? null,
-      requestId: RequestContext.current()?.requestId ?? null,
-    });
-    this.logger.log(
-      JSON.stringify({
-        audit: entry.type,
-        actor: entry.actorId ?? null,
-        target: entry.targetId ?? null,
-        ip: entry.ip ?? null,
-        ...entry.details,
-      }),
+    const v = (value: unknown, type: string) => write.value(value, type);
+    write.add(
+      `INSERT INTO audit_events (type, actor_id, target_id, ip, request_id, details)
+       SELECT ${v(entry.type, 'varchar')}, ${v(entry.actorId ?? null, 'uuid')}, ${v(entry.targetId ?? null, 'uuid')},
+              ${v(entry.ip?.slice(0, 64) ?? null, 'varchar')}, ${v(RequestContext.current()?.requestId ?? null, 'varchar')},
+              ${v(entry.details ? JSON.stringify(entry.details) : null, 'jsonb')}
+       WHERE ${write.condition}`,
+    );
+    write.then(() =>
+      this.logger.log(
+        JSON.stringify({
+          audit: entry.type,
+          actor: entry.actorId ?? null,
+          target: entry.targetId ?? null,
+          ip: entry.ip ?? null,
+          ...entry.details,
+        }),
+      ),
     );
   }
 

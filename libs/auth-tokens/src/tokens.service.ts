@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource, EntityManager, IsNull, Raw } from 'typeorm';
 import { AuditService } from '#audit';
-import { Clock, DomainError } from '#common';
+import { AtomicWrite, Clock, DomainError } from '#common';
 import { AppConfig } from '#config';
 import { KeyRing } from '#signing-keys';
 import { UsersService, type User } from '#users';
@@ -38,21 +38,39 @@ export class TokensService {
 
   /** Issues a pair, opening a new session family unless one is given (rotation). */
   async issuePair(user: User, client: ClientContext, manager: EntityManager, familyId: string = randomUUID()): Promise<TokenPair> {
+    const write = new AtomicWrite();
+    const sign = this.sessionIn(write, user.id, client, familyId);
+    await write.run(manager, 'SELECT 1');
+    return sign(user);
+  }
+
+  /**
+   * A session's refresh-token row as a part of `write` (a new family unless one is given); once the
+   * write has run, `sign(user)` answers the pair, signed with the user's row as the write left it.
+   */
+  sessionIn(
+    write: AtomicWrite,
+    userId: string,
+    client: ClientContext,
+    familyId: string = randomUUID(),
+  ): (user: User) => Promise<TokenPair> {
     const { accessTtlSeconds, refreshTtlSeconds } = this.config.jwt;
     const refreshJti = randomUUID();
-    await manager.getRepository(RefreshToken).insert({
-      tokenHash: hashJti(refreshJti),
-      userId: user.id,
-      familyId,
-      expiresAt: new Date(this.clock.now().getTime() + refreshTtlSeconds * 1000),
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-      ip: client.ip?.slice(0, 64) ?? null,
-    });
-    const [access, refresh] = await Promise.all([
-      this.sign(user, 'access', randomUUID(), accessTtlSeconds, familyId),
-      this.sign(user, 'refresh', refreshJti, refreshTtlSeconds),
-    ]);
-    return { access, refresh };
+    const v = (value: unknown, type: string) => write.value(value, type);
+    write.add(
+      `INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at, user_agent, ip)
+       SELECT ${v(hashJti(refreshJti), 'char(64)')}, ${v(userId, 'uuid')}, ${v(familyId, 'uuid')},
+              ${v(new Date(this.clock.now().getTime() + refreshTtlSeconds * 1000), 'timestamptz')},
+              ${v(client.userAgent?.slice(0, 512) ?? null, 'varchar')}, ${v(client.ip?.slice(0, 64) ?? null, 'varchar')}
+       WHERE ${write.condition}`,
+    );
+    return async (user) => {
+      const [access, refresh] = await Promise.all([
+        this.sign(user, 'access', randomUUID(), accessTtlSeconds, familyId),
+        this.sign(user, 'refresh', refreshJti, refreshTtlSeconds),
+      ]);
+      return { access, refresh };
+    };
   }
 
   /** A lone access token (no session), for an operator to paste into Swagger's Authorize button. */

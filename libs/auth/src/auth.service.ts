@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AccountsService } from '#accounts';
 import { AuditService, type Actor } from '#audit';
-import { Clock, DependencyUnavailableError, DomainError, isDatabaseUnavailable } from '#common';
+import { AtomicWrite, Clock, DependencyUnavailableError, DomainError, isDatabaseUnavailable } from '#common';
 import { TokensService, type ClientContext, type TokenPair } from '#auth-tokens';
 import { Metrics } from '#metrics';
 import { OtpService, type OtpPurpose, type SpentVerificationToken } from '#otp';
@@ -20,7 +19,6 @@ export class AuthService {
   private readonly logger = new Logger('Auth');
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(OtpService) private readonly otp: OtpService,
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(TokensService) private readonly tokens: TokensService,
@@ -32,43 +30,55 @@ export class AuthService {
   ) {}
 
   /**
-   * The token is spent first (so a stranger cannot probe usernames), then the user and first session
-   * are written in one transaction. A taken username is found by the unique index, not by a query
-   * before it (one round trip less, and no race between the two); the token is then given back.
+   * The token is spent first (so a stranger cannot probe usernames), then the user, its audit row,
+   * its webhook events and its first session are written by one statement (AtomicWrite). A taken
+   * username is found by the unique index, not by a query before it (one round trip less, and no
+   * race between the two); the token is then given back.
    */
   async register(rawIdentifier: string, username: string, verificationToken: string, client: ClientContext): Promise<Session> {
     const identifier = this.otp.normalize(rawIdentifier);
-    const session = await this.spendVerificationToken(verificationToken, 'REGISTER', identifier, () =>
-      this.dataSource.transaction(async (manager) => {
-        const user = await this.users.create(identifier, username, manager);
-        await this.events.record(manager, 'user.signed_up', user, selfActor(user, client), { channel: identifier.kind });
-        return { user, tokens: await this.tokens.issuePair(user, client, manager) };
-      }),
-    );
+    const session = await this.spendVerificationToken(verificationToken, 'REGISTER', identifier, async () => {
+      const write = new AtomicWrite();
+      const account = this.users.createIn(write, identifier, username);
+      this.events.recordIn(write, 'user.signed_up', account, selfActor(account.id, client), { channel: identifier.kind });
+      const sign = this.tokens.sessionIn(write, account.id, client);
+      const user = (await this.users.runForAccount(write))!;
+      return { user, tokens: await sign(user) };
+    });
     this.metrics.tokensIssued.inc({ flow: 'register' });
     return session;
   }
 
+  /**
+   * The account is read, then stamped, audited, published and given its session by one statement
+   * that writes only if the account is still as it was read; if it changed in between (blocked,
+   * renamed, deleted), it is read again.
+   */
   async login(rawIdentifier: string, verificationToken: string, client: ClientContext): Promise<Session> {
     const identifier = this.otp.normalize(rawIdentifier);
     let blockedUserId: string | undefined;
     try {
-      const session = await this.spendVerificationToken(verificationToken, 'LOGIN', identifier, () =>
-        this.dataSource.transaction(async (manager) => {
-          const user = await this.users.recordLogin(identifier, this.clock.now(), manager);
-          if (!user) throw new DomainError('VERIFICATION_TOKEN_INVALID', 'There is no account for this identifier.');
-          if (!user.isActive) {
-            blockedUserId = user.id;
+      const session = await this.spendVerificationToken(verificationToken, 'LOGIN', identifier, async () => {
+        for (let attempt = 1; ; attempt++) {
+          const found = await this.users.findByIdentifier(identifier);
+          if (!found) throw new DomainError('VERIFICATION_TOKEN_INVALID', 'There is no account for this identifier.');
+          if (!found.isActive) {
+            blockedUserId = found.id;
             throw new DomainError('USER_BLOCKED', 'This account is blocked.');
           }
-          await this.events.record(manager, 'user.logged_in', user, selfActor(user, client), {});
-          return { user, tokens: await this.tokens.issuePair(user, client, manager) };
-        }),
-      );
+          const write = new AtomicWrite();
+          await this.users.recordLoginIn(write, found, this.clock.now());
+          this.events.recordIn(write, 'user.logged_in', found, selfActor(found.id, client), {});
+          const sign = this.tokens.sessionIn(write, found.id, client);
+          const user = await this.users.runForAccount(write);
+          if (user) return { user, tokens: await sign(user) };
+          // Changed between the read and the write three times running: answered as busy (503), to retry.
+          if (attempt === 3) throw new DependencyUnavailableError('database');
+        }
+      });
       this.metrics.tokensIssued.inc({ flow: 'login' });
       return session;
     } catch (error) {
-      // Written after the transaction has ended: the embedded database has a single session.
       if (blockedUserId)
         await this.audit.recordBestEffort({
           type: 'user.blocked_attempt',
@@ -150,4 +160,4 @@ export class AuthService {
 }
 
 /** Sign-up and sign-in are done by the person themselves, from where they are. */
-const selfActor = (user: User, client: ClientContext): Actor => ({ userId: user.id, via: 'self', ip: client.ip });
+const selfActor = (userId: string, client: ClientContext): Actor => ({ userId, via: 'self', ip: client.ip });

@@ -16,3 +16,4 @@ export { LoggingModule, ROOT_LOGGER, logRequests } from './logging.module.js';
 export { newestFirstPage, type Page, type PageRequest } from './newest-first-page.js';
 export { AUTHENTICATE_IF_PRESENT, AuthenticateIfPresent, IS_PUBLIC, Public } from './public.decorator.js';
 export { KeyCipher, KeyDecryptionError } from './key-cipher.js';
+export { AtomicWrite } from './atomic-write.js';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '#audit';
+import { AtomicWrite } from '#common';
 import { WebhooksService, type WebhookData, type WebhookEventType } from '#webhooks';
 import {
   PUBLISHED,
@@ -30,14 +31,21 @@ export class AccountEvents {
     actor: Actor,
     event: AccountEventMap[K],
   ): Promise<void> {
+    const write = new AtomicWrite();
+    this.recordIn(write, type, account, actor, event);
+    await write.run(manager, 'SELECT 1');
+  }
+
+  /** The same as parts of a larger write, which commits them with the change they report. */
+  recordIn<K extends AccountEventType>(write: AtomicWrite, type: K, account: AccountOf<K>, actor: Actor, event: AccountEventMap[K]): void {
     if (isPublished(type)) {
       const published = (
         PUBLISHED[type] as (account: AccountFacts, event: unknown, actor: Actor) => { type: WebhookEventType; data: WebhookData }
       )(account as AccountFacts, event, actor);
-      await this.webhooks.emit(published.type, published.data, manager);
+      this.webhooks.emitIn(write, published.type, published.data);
     }
     const details = Object.keys(event).length ? (event as Record<string, string | number | boolean>) : undefined;
-    await this.audit.record({ type, actor, targetId: account.id, details }, manager);
+    this.audit.recordIn(write, { type, actor, targetId: account.id, details });
   }
 }
 

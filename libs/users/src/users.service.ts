@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { DomainError, newestFirstPage, uniqueViolation, type Page, type PageRequest } from '#common';
+import { AtomicWrite, DomainError, newestFirstPage, uniqueViolation, type Page, type PageRequest } from '#common';
 import { AppConfig } from '#config';
 import { KeyValueStore } from '#redis';
 import type { Identifier } from './identifier.js';
@@ -146,50 +147,80 @@ export class UsersService {
     return rows.length > 0;
   }
 
-  /** Creates the account; a lost race on username or identifier becomes a 409, never a 500. */
-  async create(
-    identifier: Identifier,
-    username: string,
-    manager: EntityManager,
-    fields: Partial<Pick<User, 'role' | 'passwordHash' | 'phone'>> = {},
-  ): Promise<User> {
-    const repository = manager.getRepository(User);
-    try {
-      const user = repository.create({
-        username: normalizeUsername(username),
-        email: null,
-        phone: null,
-        ...fields,
-        ...whereIdentifier(identifier),
-      });
-      return await repository.save(user);
-    } catch (error) {
-      throw asConflict(error);
-    }
+  /** The account with this email or phone, if any. */
+  findByIdentifier(identifier: Identifier): Promise<User | null> {
+    return this.users.findOneBy(whereIdentifier(identifier));
   }
 
   /**
-   * Sign-in: stamps last_login_at on the account with this identifier and answers its row as it is
-   * now, in one statement (UPDATE … RETURNING, not a read and then a write). The caller refuses a
-   * blocked account by throwing, which rolls the stamp back with its transaction.
+   * A new account as the `account` part of `write`; its id is chosen here, so the other parts (its
+   * audit row, its webhook events, its first session) can name it. Run the write with {@link runForAccount}.
    */
-  async recordLogin(identifier: Identifier, at: Date, manager: EntityManager): Promise<User | null> {
-    const metadata = manager.connection.getMetadata(User);
-    const selectable = metadata.columns.filter((column) => column.isSelect);
-    const { raw } = await manager
-      .createQueryBuilder()
-      .update(User)
-      .set({ lastLoginAt: at })
-      .where(whereIdentifier(identifier))
-      .returning(selectable.map((column) => column.propertyPath))
-      .execute();
-    const row = (raw as Record<string, unknown>[])[0];
-    if (!row) return null;
+  createIn(
+    write: AtomicWrite,
+    identifier: Identifier,
+    username: string,
+    fields: Partial<Pick<User, 'role' | 'passwordHash' | 'phone'>> = {},
+  ): Pick<User, 'id' | 'username' | 'email' | 'phone'> {
+    const account = {
+      id: randomUUID(),
+      username: normalizeUsername(username),
+      email: null,
+      phone: null,
+      ...fields,
+      ...whereIdentifier(identifier),
+    };
+    const v = (value: unknown, type: string) => write.value(value, type);
+    write.add(
+      `INSERT INTO users (id, email, phone, username, role, password_hash)
+       SELECT ${v(account.id, 'uuid')}, ${v(account.email, 'varchar')}, ${v(account.phone, 'varchar')}, ${v(account.username, 'varchar')},
+              ${v(account.role ?? 'user', 'varchar')}, ${v(account.passwordHash ?? null, 'text')}
+       WHERE ${write.condition} RETURNING ${this.returning}`,
+      'account',
+    );
+    return { id: account.id, username: account.username, email: account.email, phone: account.phone };
+  }
+
+  /**
+   * Sign-in's stamp as the `account` part of `write`: last_login_at on the account as `read` found
+   * it, if it is still active and its identifiers and username unchanged (what the events about it
+   * quote), and the row as it is now. The other parts then write only if it did. Its cached copy is
+   * replaced by the marker first, as by {@link update}.
+   */
+  async recordLoginIn(write: AtomicWrite, read: User, at: Date): Promise<void> {
+    await this.forget(read.id);
+    write.add(
+      `UPDATE users SET last_login_at = ${write.value(at, 'timestamptz')}, updated_at = now()
+       WHERE id = ${write.value(read.id, 'uuid')} AND is_active AND username = ${write.value(read.username, 'varchar')}
+         AND email IS NOT DISTINCT FROM ${write.value(read.email, 'varchar')} AND phone IS NOT DISTINCT FROM ${write.value(read.phone, 'varchar')}
+       RETURNING ${this.returning}`,
+      'account',
+    );
+    write.onlyIf('account');
+  }
+
+  /**
+   * Runs a write holding an `account` part; answers the account as the statement left it (null when
+   * the part wrote nothing). A lost race on username or identifier is a 409, never a 500.
+   */
+  async runForAccount(write: AtomicWrite, manager: EntityManager = this.users.manager): Promise<User | null> {
+    const rows = await write.run<Record<string, unknown>>(manager, 'SELECT * FROM account').catch((error: unknown) => {
+      throw asConflict(error);
+    });
+    if (!rows[0]) return null;
     const user = new User();
-    for (const column of selectable)
-      column.setEntityValue(user, manager.connection.driver.prepareHydratedValue(row[column.databaseName], column));
-    if (user.isActive) await this.forget(user.id);
+    for (const column of this.selectable)
+      column.setEntityValue(user, manager.connection.driver.prepareHydratedValue(rows[0][column.databaseName], column));
     return user;
+  }
+
+  /** The columns every read selects (not the password hash). */
+  private get selectable() {
+    return this.users.metadata.columns.filter((column) => column.isSelect);
+  }
+
+  private get returning(): string {
+    return this.selectable.map((column) => column.databaseName).join(', ');
   }
 }
 

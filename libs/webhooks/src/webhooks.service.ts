@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '#audit';
-import { Clock, DomainError, KeyCipher } from '#common';
+import { AtomicWrite, Clock, DomainError, KeyCipher } from '#common';
 import { AppConfig } from '#config';
 import { WEBHOOK_EVENT_TYPES, WebhookDelivery, WebhookEndpoint, type WebhookData, type WebhookEventType } from './webhook.entities.js';
 
@@ -26,23 +26,28 @@ export class WebhooksService {
     this.cipher = new KeyCipher(config.keys.encryptionKey, 'webhook secret');
   }
 
-  /**
-   * Queues the event for every endpoint that wants it, in the caller's transaction (the outbox). Run
-   * by every sign-up and sign-in, so the look-up is plain SQL rather than a query TypeORM builds anew
-   * each time.
-   */
+  /** Queues the event for every endpoint that wants it, in the caller's transaction (the outbox). */
   async emit(type: WebhookEventType, data: WebhookData, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    const endpoints = (await manager.query('SELECT id, events FROM webhook_endpoints WHERE enabled')) as Pick<
-      WebhookEndpoint,
-      'id' | 'events'
-    >[];
-    const targets = endpoints.filter((endpoint) => !endpoint.events.length || endpoint.events.includes(type));
-    if (!targets.length) return;
+    const write = new AtomicWrite();
+    this.emitIn(write, type, data);
+    await write.run(manager, 'SELECT 1');
+  }
+
+  /**
+   * The event as a part of `write`: one delivery row for every enabled endpoint that wants it (an
+   * empty list wants all), chosen by the statement itself rather than by a look-up before it.
+   */
+  emitIn(write: AtomicWrite, type: WebhookEventType, data: WebhookData): void {
     const now = this.clock.now();
     const payload = JSON.stringify({ type, timestamp: now.toISOString(), data });
-    await manager
-      .getRepository(WebhookDelivery)
-      .insert(targets.map((endpoint) => ({ id: newMessageId(), endpointId: endpoint.id, type, payload, nextAttemptAt: now })));
+    // The id is the webhook-id header: msg_ and 32 random hex digits.
+    write.add(
+      `INSERT INTO webhook_deliveries (id, endpoint_id, type, payload, next_attempt_at)
+       SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.id, ${write.value(type, 'varchar')}, ${write.value(payload, 'text')},
+              ${write.value(now, 'timestamptz')}
+       FROM webhook_endpoints e
+       WHERE e.enabled AND (e.events = '[]'::jsonb OR e.events ? ${write.value(type, 'text')}) AND ${write.condition}`,
+    );
   }
 
   /** Registers an endpoint; the secret is returned this once and stored only encrypted. */
@@ -144,8 +149,6 @@ export class WebhooksService {
 }
 
 /** `msg_` and 32 hex digits: the webhook-id header, unique per event and endpoint. */
-const newMessageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
-
 function validEvents(events: string[]): WebhookEventType[] {
   const unknown = events.filter((event) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event));
   if (unknown.length)
