@@ -120,14 +120,14 @@ export async function attemptDelivery(
     const reason = String((error as Error)?.message ?? error).slice(0, 200);
     const permanent = error instanceof PermanentDeliveryError;
     const final = permanent || attempt >= policy.maxAttempts;
-    await history.record(codeChannel, final ? 'dead_lettered' : 'retried');
+    history.record(codeChannel, final ? 'dead_lettered' : 'retried');
     if (final) metrics.deliveryFailures.inc({ channel: codeChannel });
     if (final) logger.error(`${who}: ${reason} (attempt ${attempt}); dead-lettered${permanent ? ' (not retryable)' : ''}`);
     else logger.warn(`${who}: ${reason} (attempt ${attempt}); retrying in ${retryDelayMs(policy.retryBaseMs, attempt)} ms`);
     return { delivered: false, final, permanent, reason };
   }
   metrics.codesDelivered.inc({ channel: codeChannel });
-  await history.record(codeChannel, 'delivered');
+  history.record(codeChannel, 'delivered');
   logger.log(`${who}: delivered (attempt ${attempt})`);
   return { delivered: true };
 }

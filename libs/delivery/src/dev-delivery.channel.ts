@@ -39,7 +39,7 @@ export class DevDeliveryChannel extends DeliveryChannel {
     if (kind === 'code') this.logger.log(`OTP for ${recipient.value} (${purpose}): ${code} (expires in ${expiresInSeconds} s)`);
     else this.logger.log(`Notice for ${recipient.value} (${purpose}): ${kind}; no code sent`);
     this.metrics.codesDelivered.inc({ channel: channelOf(recipient.kind) });
-    await this.history.record(channelOf(recipient.kind), 'delivered');
+    this.history.record(channelOf(recipient.kind), 'delivered');
     await this.dataSource.query(
       `INSERT INTO dev_outbox (purpose, identifier, kind, code, sent_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (purpose, identifier) DO UPDATE SET kind = EXCLUDED.kind, code = EXCLUDED.code, sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at`,
