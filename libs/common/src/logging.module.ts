@@ -36,9 +36,19 @@ function createRootLogger(config: AppConfig): Logger {
       return context ? { request_id: context.requestId } : {};
     },
   };
-  // Asynchronous: lines written while a write is under way go out together in the next one (one
-  // syscall for many under load, at once when idle); pino flushes what is left when the process exits.
-  if (config.http.logFormat === 'json') return pino(options, pino.destination({ sync: false }));
+  if (config.http.logFormat === 'json') {
+    // Buffered: lines go out 4 KB at a time, or within 250 ms of being logged, instead of one
+    // write(2) each (about two writes per request otherwise, and system calls are what a small host
+    // pays for most); pino writes out what is left when the process exits.
+    const destination = pino.destination({ sync: false, minLength: 4096 });
+    let unflushed = false;
+    setInterval(() => {
+      if (unflushed) destination.flush();
+      unflushed = false;
+    }, 250).unref();
+    const streamWrite = (line: string) => ((unflushed = true), line);
+    return pino({ ...options, hooks: { ...options.hooks, streamWrite } }, destination);
+  }
   const readable = pretty({
     sync: true,
     colorize: Boolean(process.stdout.isTTY),
