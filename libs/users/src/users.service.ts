@@ -36,11 +36,16 @@ export class UsersService {
   }
 
   findById(id: string, manager: EntityManager = this.users.manager): Promise<User | null> {
-    return manager.getRepository(User).findOneBy({ id });
+    return this.findOneWhere('id', id, manager);
   }
 
   findByUsername(username: string, manager: EntityManager = this.users.manager): Promise<User | null> {
-    return manager.getRepository(User).findOneBy({ username: normalizeUsername(username) });
+    return this.findOneWhere('username', normalizeUsername(username), manager);
+  }
+
+  /** The account with this email or phone, if any. */
+  findByIdentifier(identifier: Identifier): Promise<User | null> {
+    return this.findOneWhere(identifier.kind, identifier.value);
   }
 
   /** The row with its password hash (which no other read selects), by id or by panel login. */
@@ -147,11 +152,6 @@ export class UsersService {
     return rows.length > 0;
   }
 
-  /** The account with this email or phone, if any. */
-  findByIdentifier(identifier: Identifier): Promise<User | null> {
-    return this.users.findOneBy(whereIdentifier(identifier));
-  }
-
   /**
    * A new account as the `account` part of `write`; its id is chosen here, so the other parts (its
    * audit row, its webhook events, its first session) can name it. Run the write with {@link runForAccount}.
@@ -207,10 +207,29 @@ export class UsersService {
     const rows = await write.run<Record<string, unknown>>(manager, 'SELECT * FROM account').catch((error: unknown) => {
       throw asConflict(error);
     });
-    if (!rows[0]) return null;
+    return rows[0] ? this.hydrate(rows[0], manager) : null;
+  }
+
+  /**
+   * One row by a unique column in plain SQL: the reads of every /me and sign-in skip TypeORM's
+   * query builder, which is built anew for each call.
+   */
+  private async findOneWhere(
+    column: 'id' | 'username' | 'email' | 'phone',
+    value: string,
+    manager: EntityManager = this.users.manager,
+  ): Promise<User | null> {
+    const rows = (await manager.query(`SELECT ${this.returning} FROM users WHERE ${column} = $1 LIMIT 1`, [value])) as Record<
+      string,
+      unknown
+    >[];
+    return rows[0] ? this.hydrate(rows[0], manager) : null;
+  }
+
+  private hydrate(row: Record<string, unknown>, manager: EntityManager): User {
     const user = new User();
     for (const column of this.selectable)
-      column.setEntityValue(user, manager.connection.driver.prepareHydratedValue(rows[0][column.databaseName], column));
+      column.setEntityValue(user, manager.connection.driver.prepareHydratedValue(row[column.databaseName], column));
     return user;
   }
 
