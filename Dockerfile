@@ -13,7 +13,7 @@ RUN npm run build && npm prune --omit=dev
 FROM node:24-bookworm-slim
 # A heap limit keeps V8 from letting a busy process grow to several times what it holds live
 # (docs/operations.md, Production notes); NODE_OPTIONS, so `docker run -e NODE_OPTIONS=…` can change it.
-ENV NODE_ENV=production PORT=8010 NODE_OPTIONS=--max-old-space-size=512
+ENV NODE_ENV=production PORT=8010 NODE_OPTIONS="--max-old-space-size=512 --max-semi-space-size=8"
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
