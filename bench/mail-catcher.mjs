@@ -65,6 +65,12 @@ export async function startMailCatcher() {
     codeUrl: `http://127.0.0.1:${web.address().port}/code`,
     codeFor,
     received: () => received,
+    /** Waits (up to `timeoutMs`) until `total` mails have arrived in all; answers how many are still missing. */
+    async drain(total, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (received < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return Math.max(0, total - received);
+    },
     async close() {
       await new Promise((resolve) => smtp.close(resolve));
       await new Promise((resolve) => web.close(resolve));

@@ -9,20 +9,22 @@
 //   - the bare-Node ceiling (../shared/anchors/ceiling: node:http + one Redis GET per request);
 //   - with --vs-django, the Django reference of the seed API (../shared/anchors/django-seed/run.sh,
 //     which installs its Debian packages when missing), with its fixed code;
-// and drives each with the same load (wrk when installed, else autocannon; 32 connections) and the
-// same flow driver (bench/flow.mjs, 16 clients), then prints one table per run with req/s, p50/p99,
-// the server CPU per operation (bench/cpu.mjs: every server-side process, Postgres and Redis
-// included, the load generator not) and the ratios to Django and to the ceiling, the service's
-// RSS, its start-up time and the cost of its metrics on /me. `--smoke` is CI's: one short run, no Django.
+// and drives each with the same flow driver (bench/flow.mjs, 16 clients) and then the same load (wrk
+// when installed, else autocannon; 32 connections), then prints one table per run with req/s,
+// p50/p99, the server CPU per operation (bench/cpu.mjs: every server-side process, Postgres and Redis
+// included, the load generator not; the service's otp/request until its mail has arrived), the
+// socket writes per flow of each implementation's own processes (strace), the ratios to Django and
+// to the ceiling, the service's RSS, its start-up time and the cost of its metrics on /me. `--smoke`
+// is CI's: one short run, no Django, no strace.
 //
 // Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/otp_bench: DROPPED and
 // recreated each run, so never point it at data you keep), BENCH_REDIS_URL (default
 // redis://127.0.0.1:6379/7: flushed each run), BENCH_SECONDS (10), BENCH_RUNS (2),
-// BENCH_CONNECTIONS (32), BENCH_FLOW_CLIENTS (16).
+// BENCH_CONNECTIONS (32), BENCH_FLOW_CLIENTS (16), BENCH_HTTP_WORKERS (1).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
@@ -50,7 +52,9 @@ if (!anchors) console.warn('No anchors found (../shared/anchors or BENCH_ANCHORS
 if (args.has('--vs-django') && !anchors)
   throw new Error('--vs-django needs the anchors: set BENCH_ANCHORS to the folder holding django-seed/ and ceiling/');
 const ports = { service: 18090, serviceMetrics: 18091, ceiling: 18200, django: 18100 };
-const httpWorkers = Number(process.env.BENCH_HTTP_WORKERS ?? cpus().length);
+// One API process by default, as the CPU-per-operation method measures (production settings,
+// HTTP_WORKERS=1); BENCH_HTTP_WORKERS=2 for one per core.
+const httpWorkers = Number(process.env.BENCH_HTTP_WORKERS ?? 1);
 const tag = `${Date.now().toString(36)}${process.pid}`;
 const secret = () => randomBytes(32).toString('base64');
 
@@ -73,7 +77,9 @@ const rssOf = (pid) => {
       .split('\n')
       .filter(Boolean)
       .map((kb) => Math.round(Number(kb) / 1024));
-  return { supervisor: mb(['-p', String(pid)])[0], workers: mb(['--ppid', String(pid)]) };
+  const own = mb(['-p', String(pid)])[0];
+  // With one HTTP worker the process serves itself: it is the worker, and there is no supervisor.
+  return httpWorkers > 1 ? { supervisor: own, workers: mb(['--ppid', String(pid)]) } : { supervisor: 0, workers: [own] };
 };
 
 /** Fresh bench database and Redis database: migrations from zero, nothing from a previous run. */
@@ -127,7 +133,7 @@ async function startService(mailbox, extraEnv = {}) {
   await waitFor(`http://127.0.0.1:${ports.serviceMetrics + 1}/metrics`, worker, 30_000, () => true);
   const started = performance.now();
   // As `npm run start:prod` and the Docker image run it, with their heap limit.
-  const child = spawn(process.execPath, ['--max-old-space-size=512', 'dist/server/main.js'], {
+  const child = spawn(process.execPath, ['--max-old-space-size=512', '--max-semi-space-size=8', 'dist/server/main.js'], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -146,7 +152,8 @@ async function startService(mailbox, extraEnv = {}) {
     serverPids: () => [child.pid, worker.exitCode === null ? worker.pid : undefined, oldest('postgres'), oldest('redis-server')],
     startupMs,
     adminBundle: admin,
-    stopWorker: () => stop(worker),
+    // The service's own processes, for counting their socket writes: the API (and its HTTP workers) and the delivery worker.
+    ownPids: () => [child.pid, worker.pid],
     stop: () => Promise.all([stop(child), stop(worker)]),
   };
 }
@@ -179,7 +186,7 @@ function startDjango() {
 }
 
 /** The per-endpoint runs and the flows against one seed-API implementation. */
-async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun, serverPids }) {
+async function seedApiRuns(name, base, codeOf, { run, serverPids, ownPids, deliveries }) {
   const rows = [];
   const row = (benchmark, r) => rows.push({ target: name, benchmark, ...r });
   // Each run with the server-side CPU it cost, per request (per flow for the flows).
@@ -191,6 +198,23 @@ async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun, serverPi
     );
   // Unique per run too: Django's database is not reset between runs.
   const newEmail = (prefix, i) => `${prefix}${tag}r${run}n${i}@example.com`;
+
+  // The flows first, on fresh backends: the runs below leave work behind (a pool of 80,000 codes and
+  // their mails) that would otherwise land in the flows' CPU.
+  const flows = await withServerCpu(
+    serverPids,
+    () => runFlows({ base, clients: flowClients, seconds, codeOf }),
+    (result) => result.flows,
+  );
+  row(`flows (${flowClients} clients)`, {
+    rps: flows.requestsPerSecond,
+    p50: flows.p50,
+    p99: flows.p99,
+    failed: flows.errors,
+    'flows/s': flows.flowsPerSecond,
+    cpuUsPerOp: flows.cpuUsPerOp,
+    'socket writes/flow': smoke ? '' : await socketWritesPerFlow(ownPids(), base, codeOf),
+  });
 
   // One signed-in user for /me.
   const email = newEmail(`me${name}`, 0);
@@ -219,34 +243,64 @@ async function seedApiRuns(name, base, codeOf, { run, beforeRequestRun, serverPi
     }),
   );
 
-  const flows = await withServerCpu(
-    serverPids,
-    () => runFlows({ base, clients: flowClients, seconds, codeOf }),
-    (result) => result.flows,
-  );
-  row(`flows (${flowClients} clients)`, {
-    rps: flows.requestsPerSecond,
-    p50: flows.p50,
-    p99: flows.p99,
-    failed: flows.errors,
-    'flows/s': flows.flowsPerSecond,
-    cpuUsPerOp: flows.cpuUsPerOp,
-  });
-
-  await beforeRequestRun?.();
+  // The service's otp/request includes sending its mail: the run ends when the mailbox has every
+  // code it answered for (Django's sends nothing: its code is fixed).
   const uniqueIdentifiers = { prefix: `r${name}${tag}r${run}`, purpose: 'REGISTER' };
-  row(
-    'POST /api/auth/otp/request',
-    await load({
-      url: `${base}/api/auth/otp/request`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      uniqueIdentifiers,
-      connections,
-      seconds,
-    }),
+  const mailsBefore = deliveries?.received();
+  const requests = await withServerCpu(
+    serverPids,
+    async () => {
+      const result = await loadOnly({
+        url: `${base}/api/auth/otp/request`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        uniqueIdentifiers,
+        connections,
+        seconds,
+      });
+      if (deliveries) result.undelivered = await deliveries.drain(mailsBefore + result.requests - result.failed);
+      return result;
+    },
+    (result) => result.requests,
   );
+  row('POST /api/auth/otp/request', requests);
   return rows;
+}
+
+/**
+ * Socket writes per flow of the implementation's own processes (not Postgres's or Redis's): strace
+ * counts every write, writev, sendto and sendmsg on a socket while 3 s of flows run.
+ */
+async function socketWritesPerFlow(pids, base, codeOf) {
+  if (spawnSync('strace', ['-V']).error) return 'no strace';
+  const descendants = (pid) => [
+    pid,
+    ...spawnSync('pgrep', ['-P', String(pid)])
+      .stdout.toString()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
+      .flatMap(descendants),
+  ];
+  const traced = pids.flatMap(descendants);
+  const out = join(tmpdir(), `bench-strace-${tag}.txt`);
+  const tracer = spawn(
+    'strace',
+    ['-f', '-qq', '-yy', '-s', '0', '-e', 'trace=write,writev,sendto,sendmsg', '-o', out, ...traced.flatMap((pid) => ['-p', String(pid)])],
+    {
+      stdio: 'ignore',
+    },
+  );
+  await sleep(1000); // attached to every thread by then
+  const { flows } = await runFlows({ base, clients: flowClients, seconds: 3, codeOf });
+  await sleep(200); // the last flows' mails
+  tracer.kill('SIGINT');
+  await new Promise((r) => tracer.once('exit', r));
+  const writes = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((line) => /^\d+\s+(write|writev|sendto|sendmsg)\(\d+<(TCP|TCPv6|UDP|UDPv6|UNIX)/.test(line)).length;
+  rmSync(out, { force: true });
+  return flows ? Math.round(writes / flows) : '';
 }
 
 /** Flows without pause for minutes, RSS sampled after every 30 s of them: is there growth? */
@@ -314,12 +368,11 @@ try {
     service = await startService(mailbox);
     extra.startupMs = service.startupMs;
     extra.adminBundle = service.adminBundle;
-    // otp/request measures the API's side of it (the code stored, the message queued): the worker
-    // stops first, so sending the backlog does not take this 2-core machine's CPU during the run.
     const serviceRows = await seedApiRuns('service', service.base, (identifier, purpose) => mailbox.codeFor(identifier, purpose), {
       run,
       serverPids: service.serverPids,
-      beforeRequestRun: service.stopWorker,
+      ownPids: service.ownPids,
+      deliveries: mailbox,
     });
     extra.rssMb = rssOf(service.child.pid);
     rows.push(...serviceRows);
@@ -344,7 +397,14 @@ try {
       await stop(ceiling.child);
     }
 
-    if (django) rows.push(...(await seedApiRuns('django', django.base, async () => '123456', { run, serverPids: django.serverPids })));
+    if (django)
+      rows.push(
+        ...(await seedApiRuns('django', django.base, async () => '123456', {
+          run,
+          serverPids: django.serverPids,
+          ownPids: () => [django.pid],
+        })),
+      );
 
     // Ratios: each service row to the same Django row, and /me to the ceiling.
     const ceilingRps = rows.find((r) => r.target === 'ceiling')?.rps;
