@@ -61,5 +61,7 @@ export async function runFlows({ base, clients, seconds, codeOf }) {
     p50: quantile(0.5),
     p99: quantile(0.99),
     errors,
+    /** Every flow's duration in ms, sorted. */
+    latencies,
   };
 }

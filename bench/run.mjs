@@ -9,8 +9,10 @@
 //   - the bare-Node ceiling (../shared/anchors/ceiling: node:http + one Redis GET per request);
 //   - with --vs-django, the Django reference of the seed API (../shared/anchors/django-seed/run.sh,
 //     which installs its Debian packages when missing), with its fixed code;
-// and drives each with the same flow driver (bench/flow.mjs, 16 clients) and then the same load (wrk
-// when installed, else autocannon; 32 connections), then prints one table per run with req/s,
+// and drives each with the same flow driver (bench/flow.mjs, 16 clients) and the same load (wrk when
+// installed, else autocannon; 32 connections), the flows and otp/request in slices that alternate
+// between the service and Django (the machine's speed moves from minute to minute; a change then
+// falls on both alike), then prints one table per run with req/s,
 // p50/p99, the server CPU per operation (bench/cpu.mjs: every server-side process, Postgres and Redis
 // included, the load generator not; the service's otp/request until its mail has arrived), the
 // socket writes per flow of each implementation's own processes (strace), the ratios to Django and
@@ -28,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { oldest, withServerCpu } from './cpu.mjs';
+import { oldest, treeCpuMs, withServerCpu } from './cpu.mjs';
 import { json, runFlows, signUp } from './flow.mjs';
 import { load as loadOnly, loadTool } from './load.mjs';
 import { startMailCatcher } from './mail-catcher.mjs';
@@ -185,85 +187,129 @@ function startDjango() {
   };
 }
 
-/** The per-endpoint runs and the flows against one seed-API implementation. */
-async function seedApiRuns(name, base, codeOf, { run, serverPids, ownPids, deliveries }) {
+/**
+ * Runs `work(target, slice)` for each target in turn, `slices` times over (service, Django,
+ * service, Django, …), so a change in the machine's speed, which moves from minute to minute here,
+ * falls on both alike; answers per target its results and the server CPU of all its slices, in ms.
+ */
+async function interleaved(targets, slices, work) {
+  const totals = targets.map(() => ({ cpuMs: 0, results: [] }));
+  for (let slice = 0; slice < slices; slice++)
+    for (const [i, target] of targets.entries()) {
+      const roots = target.serverPids().filter(Boolean);
+      const before = treeCpuMs(roots);
+      totals[i].results.push(await work(target, slice));
+      totals[i].cpuMs += treeCpuMs(roots) - before;
+    }
+  return totals;
+}
+
+const quantile = (sorted, q) => (sorted.length ? Math.round(sorted[Math.floor(q * (sorted.length - 1))]) : null);
+const slices = smoke ? 1 : 4;
+const sliceSeconds = smoke ? seconds : seconds / 2;
+
+/**
+ * The runs against each seed-API implementation (the service, and Django when it is there): the
+ * flows and otp/request interleaved between them, /me and otp/verify one after the other.
+ */
+async function seedApiRuns(targets, run) {
   const rows = [];
-  const row = (benchmark, r) => rows.push({ target: name, benchmark, ...r });
-  // Each run with the server-side CPU it cost, per request (per flow for the flows).
-  const load = (options) =>
-    withServerCpu(
-      serverPids,
-      () => loadOnly(options),
-      (result) => result.requests,
-    );
+  const row = (target, benchmark, r) => rows.push({ target: target.name, benchmark, ...r });
   // Unique per run too: Django's database is not reset between runs.
-  const newEmail = (prefix, i) => `${prefix}${tag}r${run}n${i}@example.com`;
+  const newEmail = (target, prefix, i) => `${prefix}${target.name}${tag}r${run}n${i}@example.com`;
 
   // The flows first, on fresh backends: the runs below leave work behind (a pool of 80,000 codes and
   // their mails) that would otherwise land in the flows' CPU.
-  const flows = await withServerCpu(
-    serverPids,
-    () => runFlows({ base, clients: flowClients, seconds, codeOf }),
-    (result) => result.flows,
+  const flows = await interleaved(targets, slices, (target) =>
+    runFlows({ base: target.base, clients: flowClients, seconds: sliceSeconds, codeOf: target.codeOf }),
   );
-  row(`flows (${flowClients} clients)`, {
-    rps: flows.requestsPerSecond,
-    p50: flows.p50,
-    p99: flows.p99,
-    failed: flows.errors,
-    'flows/s': flows.flowsPerSecond,
-    cpuUsPerOp: flows.cpuUsPerOp,
-    'socket writes/flow': smoke ? '' : await socketWritesPerFlow(ownPids(), base, codeOf),
-  });
-
-  // One signed-in user for /me.
-  const email = newEmail(`me${name}`, 0);
-  const { access } = await signUp(base, email, `m${name.slice(0, 1)}${tag}${run}`.slice(0, 30), codeOf);
-  row('GET /api/auth/me', await load({ url: `${base}/api/auth/me`, headers: { authorization: `Bearer ${access}` }, connections, seconds }));
-
-  // Correct verifies need live codes: request a pool first (delivered like any code), then verify each once.
-  // (Well inside the codes' 5 minutes: the run must not meet expired ones.)
-  const poolSize = smoke ? 300 : Math.min(100_000, seconds * 8000);
-  const pool = [];
-  for (let i = 0; i < poolSize; i += 500) {
-    const batch = Array.from({ length: Math.min(500, poolSize - i) }, (_, j) => newEmail(`v${name}`, i + j));
-    await Promise.all(batch.map((identifier) => json(base, 'POST', '/api/auth/otp/request', { identifier, purpose: 'REGISTER' })));
-    const codes = await Promise.all(batch.map((identifier) => codeOf(identifier, 'REGISTER')));
-    batch.forEach((identifier, j) => pool.push(JSON.stringify({ identifier, otp: codes[j], purpose: 'REGISTER' })));
+  for (const [i, target] of targets.entries()) {
+    const { results, cpuMs } = flows[i];
+    const count = results.reduce((n, r) => n + r.flows, 0);
+    const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    row(target, `flows (${flowClients} clients)`, {
+      rps: Math.round((count * 7) / (slices * sliceSeconds)),
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      failed: results.reduce((n, r) => n + r.errors, 0),
+      'flows/s': +(count / (slices * sliceSeconds)).toFixed(1),
+      cpuUsPerOp: count ? Math.round((cpuMs * 1000) / count) : null,
+      'socket writes/flow': smoke ? '' : await socketWritesPerFlow(target.ownPids(), target.base, target.codeOf),
+    });
   }
-  row(
-    'POST /api/auth/otp/verify',
-    await load({
-      url: `${base}/api/auth/otp/verify`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      bodies: pool,
-      connections,
-      seconds,
-    }),
-  );
 
-  // The service's otp/request includes sending its mail: the run ends when the mailbox has every
-  // code it answered for (Django's sends nothing: its code is fixed).
-  const uniqueIdentifiers = { prefix: `r${name}${tag}r${run}`, purpose: 'REGISTER' };
-  const mailsBefore = deliveries?.received();
-  const requests = await withServerCpu(
-    serverPids,
-    async () => {
-      const result = await loadOnly({
-        url: `${base}/api/auth/otp/request`,
+  for (const target of targets) {
+    const load = (options) =>
+      withServerCpu(
+        target.serverPids,
+        () => loadOnly(options),
+        (result) => result.requests,
+      );
+    // One signed-in user for /me.
+    const { access } = await signUp(
+      target.base,
+      newEmail(target, 'me', 0),
+      `m${target.name.slice(0, 1)}${tag}${run}`.slice(0, 30),
+      target.codeOf,
+    );
+    row(
+      target,
+      'GET /api/auth/me',
+      await load({ url: `${target.base}/api/auth/me`, headers: { authorization: `Bearer ${access}` }, connections, seconds }),
+    );
+
+    // Correct verifies need live codes: request a pool first (delivered like any code), then verify each once.
+    // (Well inside the codes' 5 minutes: the run must not meet expired ones.)
+    const poolSize = smoke ? 300 : Math.min(100_000, seconds * 8000);
+    const pool = [];
+    for (let i = 0; i < poolSize; i += 500) {
+      const batch = Array.from({ length: Math.min(500, poolSize - i) }, (_, j) => newEmail(target, 'v', i + j));
+      await Promise.all(batch.map((identifier) => json(target.base, 'POST', '/api/auth/otp/request', { identifier, purpose: 'REGISTER' })));
+      const codes = await Promise.all(batch.map((identifier) => target.codeOf(identifier, 'REGISTER')));
+      batch.forEach((identifier, j) => pool.push(JSON.stringify({ identifier, otp: codes[j], purpose: 'REGISTER' })));
+    }
+    row(
+      target,
+      'POST /api/auth/otp/verify',
+      await load({
+        url: `${target.base}/api/auth/otp/verify`,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        uniqueIdentifiers,
+        bodies: pool,
         connections,
         seconds,
-      });
-      if (deliveries) result.undelivered = await deliveries.drain(mailsBefore + result.requests - result.failed);
-      return result;
-    },
-    (result) => result.requests,
-  );
-  row('POST /api/auth/otp/request', requests);
+      }),
+    );
+  }
+
+  // The service's otp/request includes sending its mail: each of its slices ends when the mailbox
+  // has every code it answered for (Django's sends nothing: its code is fixed).
+  const requests = await interleaved(targets, slices, async (target, slice) => {
+    const mailsBefore = target.deliveries?.received();
+    const result = await loadOnly({
+      url: `${target.base}/api/auth/otp/request`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      uniqueIdentifiers: { prefix: `r${target.name}${tag}r${run}s${slice}`, purpose: 'REGISTER' },
+      connections,
+      seconds: sliceSeconds,
+    });
+    if (target.deliveries) result.undelivered = await target.deliveries.drain(mailsBefore + result.requests - result.failed);
+    return result;
+  });
+  for (const [i, target] of targets.entries()) {
+    const { results, cpuMs } = requests[i];
+    const count = results.reduce((n, r) => n + r.requests, 0);
+    row(target, 'POST /api/auth/otp/request', {
+      rps: Math.round(count / (slices * sliceSeconds)),
+      // Of the slices: the mean p50 and the highest p99.
+      p50: +(results.reduce((n, r) => n + r.p50, 0) / results.length).toFixed(2),
+      p99: Math.max(...results.map((r) => r.p99)),
+      failed: results.reduce((n, r) => n + r.failed, 0),
+      cpuUsPerOp: count ? Math.round((cpuMs * 1000) / count) : null,
+      ...(target.deliveries ? { undelivered: results.reduce((n, r) => n + r.undelivered, 0) } : {}),
+    });
+  }
   return rows;
 }
 
@@ -300,7 +346,7 @@ async function socketWritesPerFlow(pids, base, codeOf) {
     .split('\n')
     .filter((line) => /^\d+\s+(write|writev|sendto|sendmsg)\(\d+<(TCP|TCPv6|UDP|UDPv6|UNIX)/.test(line)).length;
   rmSync(out, { force: true });
-  return flows ? Math.round(writes / flows) : '';
+  return flows ? +(writes / flows).toFixed(1) : '';
 }
 
 /** Flows without pause for minutes, RSS sampled after every 30 s of them: is there growth? */
@@ -368,15 +414,23 @@ try {
     service = await startService(mailbox);
     extra.startupMs = service.startupMs;
     extra.adminBundle = service.adminBundle;
-    const serviceRows = await seedApiRuns('service', service.base, (identifier, purpose) => mailbox.codeFor(identifier, purpose), {
-      run,
-      serverPids: service.serverPids,
-      ownPids: service.ownPids,
-      deliveries: mailbox,
-    });
+    const targets = [
+      {
+        name: 'service',
+        base: service.base,
+        codeOf: (identifier, purpose) => mailbox.codeFor(identifier, purpose),
+        serverPids: service.serverPids,
+        ownPids: service.ownPids,
+        deliveries: mailbox,
+      },
+      ...(django
+        ? [{ name: 'django', base: django.base, codeOf: async () => '123456', serverPids: django.serverPids, ownPids: () => [django.pid] }]
+        : []),
+    ];
+    const apiRows = await seedApiRuns(targets, run);
     extra.rssMb = rssOf(service.child.pid);
-    rows.push(...serviceRows);
-    const withMetrics = serviceRows.find((r) => r.benchmark === 'GET /api/auth/me');
+    await service.stop();
+    const withMetrics = apiRows.find((r) => r.target === 'service' && r.benchmark === 'GET /api/auth/me');
     extra.metricsCostOnMe = {
       off: noMetrics.rps,
       on: withMetrics.rps,
@@ -384,7 +438,6 @@ try {
       p99Off: noMetrics.p99,
       p99On: withMetrics.p99,
     };
-    await service.stop();
 
     if (anchors) {
       const ceiling = startCeiling();
@@ -396,15 +449,8 @@ try {
       });
       await stop(ceiling.child);
     }
-
-    if (django)
-      rows.push(
-        ...(await seedApiRuns('django', django.base, async () => '123456', {
-          run,
-          serverPids: django.serverPids,
-          ownPids: () => [django.pid],
-        })),
-      );
+    // The service's rows, then Django's, then the ceiling.
+    rows.unshift(...apiRows.filter((r) => r.target === 'service'), ...apiRows.filter((r) => r.target === 'django'));
 
     // Ratios: each service row to the same Django row, and /me to the ceiling.
     const ceilingRps = rows.find((r) => r.target === 'ceiling')?.rps;
