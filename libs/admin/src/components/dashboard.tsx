@@ -4,7 +4,11 @@
 import React, { useEffect, useState } from 'react';
 import { ApiClient } from 'adminjs';
 import { Badge, Box, H2, H3, H5, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+// recharts' ES module build, by path: AdminJS's rollup resolves a package's CommonJS `main` first,
+// and its CommonJS plugin wraps recharts' and d3's require cycles in an order that can differ from
+// one build to the next ("auto" strictRequires); one such build threw at load in the browser. The
+// ES build bundles the same way every time, and smaller.
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts/es6/index.js';
 
 const STATS: [key: string, label: string][] = [
   ['users', 'Users'],
