@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { adminSignIn } from './support/admin-fixture.js';
 import { cleanEnv, freePort, runCli, runServerToExit, startServer } from './support/cli.js';
 import { newEmail } from './support/factories.js';
+import { eventually } from './support/tcp-proxy.js';
 import { backend } from './support/test-app.js';
 
 // A newcomer's first start, on the built server: where things are, a first admin, .env, and each
@@ -23,6 +24,10 @@ describe(`starting the server (${backend.database} + ${backend.redis})`, () => {
   it('ends its log with the URLs, the backends and, with no admin yet, the command that makes one', async () => {
     const server = await startServer({ ...backends, DATA_DIR: scratch('otp-start-'), LOG_LEVEL: 'log', LOG_FORMAT: 'json' }, 18701);
     try {
+      // Logs are written out a little after the server answers: wait for the last line of the start.
+      await eventually(
+        async () => server.output().includes('Using ') && (backend.database !== 'pglite' || server.output().includes('No admin yet')),
+      );
       const lines = server.output().trim().split('\n');
       const ready = lines.findIndex((line) => line.includes('Ready (NODE_ENV=development)'));
       expect(lines[ready]).toContain(

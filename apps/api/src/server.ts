@@ -6,6 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AccountsService } from '#accounts';
+import type { Logger as PinoBaseLogger } from 'pino';
+import { ROOT_LOGGER } from '#common';
 import { type AppConfig, backendsOf, recordRunningServer } from '#config';
 import { lockDataDir } from '#database';
 import { AppModule } from './app.module.js';
@@ -74,6 +76,8 @@ async function start(config: AppConfig, options: { worker: boolean }): Promise<N
       'No admin yet: create one with `npx otp-auth create-admin <username> --email <email>` (or set ADMIN_BOOTSTRAP_USERNAME, _EMAIL and _PASSWORD)',
     );
   }
+  // Out now rather than with the next 4 KB of lines: whoever started the server is waiting for these.
+  app.get<PinoBaseLogger>(ROOT_LOGGER).flush();
   return app;
 }
 
