@@ -49,7 +49,7 @@ export class AuditService {
               ${v(entry.details ? JSON.stringify(entry.details) : null, 'jsonb')}
        WHERE ${write.condition}`,
     );
-    write.then(() =>
+    write.afterRun(() =>
       this.logger.log(
         JSON.stringify({
           audit: entry.type,
