@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { AtomicWrite, DomainError, newestFirstPage, uniqueViolation, type Page, type PageRequest } from '#common';
 import { AppConfig } from '#config';
 import { KeyValueStore } from '#redis';
@@ -25,6 +26,8 @@ export class UsersService {
   private readonly users: Repository<User>;
   /** 0: no cache (the in-process store, which another process, the CLI, could not invalidate). */
   private readonly cacheMs: number;
+  private selectableColumns?: ColumnMetadata[];
+  private returningList?: string;
 
   constructor(
     @Inject(DataSource) dataSource: DataSource,
@@ -233,13 +236,13 @@ export class UsersService {
     return user;
   }
 
-  /** The columns every read selects (not the password hash). */
-  private get selectable() {
-    return this.users.metadata.columns.filter((column) => column.isSelect);
+  /** The columns every read selects (not the password hash), worked out once. */
+  private get selectable(): ColumnMetadata[] {
+    return (this.selectableColumns ??= this.users.metadata.columns.filter((column) => column.isSelect));
   }
 
   private get returning(): string {
-    return this.selectable.map((column) => column.databaseName).join(', ');
+    return (this.returningList ??= this.selectable.map((column) => column.databaseName).join(', '));
   }
 }
 
