@@ -22,6 +22,9 @@ export async function signUp(base, identifier, username, codeOf) {
   return { id: session.user?.id, access: session.access ?? session.tokens?.access };
 }
 
+/** The `q` quantile of ascending `sorted` values, rounded; null for none. */
+export const quantile = (sorted, q) => (sorted.length ? Math.round(sorted[Math.floor(q * (sorted.length - 1))]) : null);
+
 // Complete flows of the seed (request, verify, register, request, verify, login, me) from
 // `clients` concurrent clients for `seconds`; codes come from `codeOf(identifier, purpose)`.
 export async function runFlows({ base, clients, seconds, codeOf }) {
@@ -53,13 +56,12 @@ export async function runFlows({ base, clients, seconds, codeOf }) {
   );
   const elapsed = (Date.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const quantile = (q) => (latencies.length ? Math.round(latencies[Math.floor(q * (latencies.length - 1))]) : null);
   return {
     flows,
     flowsPerSecond: +(flows / elapsed).toFixed(1),
     requestsPerSecond: Math.round((flows * 7) / elapsed),
-    p50: quantile(0.5),
-    p99: quantile(0.99),
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
     errors,
     /** Every flow's duration in ms, sorted. */
     latencies,

@@ -31,7 +31,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { oldest, treeCpuMs, withServerCpu } from './cpu.mjs';
-import { json, runFlows, signUp } from './flow.mjs';
+import { json, quantile, runFlows, signUp } from './flow.mjs';
 import { load as loadOnly, loadTool } from './load.mjs';
 import { startMailCatcher } from './mail-catcher.mjs';
 
@@ -204,7 +204,6 @@ async function interleaved(targets, slices, work) {
   return totals;
 }
 
-const quantile = (sorted, q) => (sorted.length ? Math.round(sorted[Math.floor(q * (sorted.length - 1))]) : null);
 const slices = smoke ? 1 : 4;
 const sliceSeconds = smoke ? seconds : seconds / 2;
 
