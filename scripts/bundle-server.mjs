@@ -3,7 +3,7 @@
 // Why: on Node 20, resolving, reading and compiling ~2,000 separate module files took about 1 s of
 // every API process's start (two thirds of it); a handful of files take a fraction of that. Runs
 // after tsc, so the decorator metadata Nest's injection needs is already in the input.
-import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { runtimeAssetFolders } from './runtime-assets.mjs';
@@ -14,8 +14,10 @@ const out = 'dist/server';
 const external = [
   // They read their own files at run time (front-end assets, WASM, worker scripts, package.json)
   // relative to where they are installed.
+  // (AdminJS's adapters for Express, Nest and TypeORM are bundled: left outside, they loaded a
+  // second copy of Nest and of TypeORM from node_modules with the admin panel, ~15 MB of heap.)
   'adminjs',
-  '@adminjs/*',
+  '@adminjs/design-system',
   '@electric-sql/*',
   'swagger-ui-dist',
   'pino',
@@ -74,12 +76,30 @@ await build({
   target: 'node24',
   // Nest, TypeORM and the logs use class names; bundling must not rename a class to avoid a clash.
   keepNames: true,
+  // No comments and no indentation: V8 keeps every module's source in the heap, and one comment with
+  // a character beyond Latin-1 (an em dash) makes it keep the whole file as two bytes a character;
+  // this takes the server's source from ~20 MB of heap to ~9. Names stay (keepNames, no identifier
+  // minification), so stack traces still name their functions; `node --enable-source-maps`
+  // maps their positions back to the TypeScript (docs/operations.md).
+  minifyWhitespace: true,
   sourcemap: 'linked',
   external,
   // Bundled CommonJS packages call require() for Node's own modules and for the externals above.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// keepNames wraps every function and class the bundle defines in __name(fn, "name"), which
+// redefines the function's name property: also each time a closure is created, on every request,
+// where it cost a tenth of /me's CPU (profile and bench in docs/benchmarks.md). Nearly always the
+// function already has that name (it was inferred from its binding); then there is nothing to fix,
+// and a renamed class (User2 for a second User) still gets its name back.
+const nameHelper = 'var __name=(target,value)=>__defProp(target,"name",{value,configurable:true});';
+const cheapNameHelper = 'var __name=(target,value)=>target.name===value?target:__defProp(target,"name",{value,configurable:true});';
+const withHelper = readdirSync(out).filter((file) => file.endsWith('.js') && readFileSync(join(out, file), 'utf8').includes(nameHelper));
+if (withHelper.length !== 1) throw new Error(`esbuild's __name helper found in ${withHelper.length} files, not 1: check its output`);
+const helperFile = join(out, withHelper[0]);
+writeFileSync(helperFile, readFileSync(helperFile, 'utf8').replace(nameHelper, cheapNameHelper));
 
 // Files the code reads next to itself (new URL('./lua/…', import.meta.url)): beside the bundle now.
 for (const { folder, path } of runtimeAssetFolders('dist/libs')) {
