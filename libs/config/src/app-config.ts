@@ -34,7 +34,15 @@ export class AppConfig {
   };
   readonly rateLimits!: { otpRequest: number; otpVerify: number; signIn: number; admin: number };
   readonly database!:
-    | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; migrationsRun: boolean }
+    | {
+        kind: 'postgres';
+        url: string;
+        poolSize: number;
+        connectTimeoutMs: number;
+        statementTimeoutMs: number;
+        migrationsRun: boolean;
+        preparedStatements: boolean;
+      }
     | { kind: 'pglite'; dataDir: string | undefined; migrationsRun: boolean };
   readonly redis!: { kind: 'redis'; target: RedisTarget; commandTimeoutMs: number } | { kind: 'memory' };
   readonly jwt!: {
@@ -249,6 +257,7 @@ export function loadConfig(source?: NodeJS.ProcessEnv): AppConfig {
           connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
           statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
           migrationsRun: env.DB_MIGRATIONS_RUN,
+          preparedStatements: env.DB_PREPARED_STATEMENTS,
         }
       : { kind: 'pglite', dataDir: pgliteInMemory ? undefined : `${env.DATA_DIR}/pglite`, migrationsRun: true },
     redis: redisTarget ? { kind: 'redis', target: redisTarget, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : { kind: 'memory' },

@@ -58,6 +58,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(100) DB_CONNECT_TIMEOUT_MS = 3000;
   @Transform(toInt) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 5000;
   @Transform(toBool) @IsBoolean() DB_MIGRATIONS_RUN = true;
+  /** Named prepared statements (parsed once per connection); false behind a PgBouncer that does not track them. */
+  @Transform(toBool) @IsBoolean() DB_PREPARED_STATEMENTS = true;
 
   /** Redis URL; when unset outside production an in-process store with the same semantics is used. */
   @IsOptional() @Matches(/^rediss?:\/\//) REDIS_URL?: string;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 import type { AppConfig } from '#config';
 import { exclusivePGliteDriver } from './exclusive-pglite-pool.js';
+import { namedStatementClient } from './named-statements.js';
 import { InitialSchema1795478400000 } from './migrations/1795478400000-initial-schema.js';
 import { AuditAndDevOutbox1795554000000 } from './migrations/1795554000000-audit-and-dev-outbox.js';
 import { SigningKeys1795640000000 } from './migrations/1795640000000-signing-keys.js';
@@ -32,7 +33,7 @@ export function buildDataSourceOptions(config: AppConfig, entities: Entities): D
   // exception filter logs what is unexpected.
   const common = { entities, migrations, synchronize: false, logging: false, migrationsTransactionMode: 'each' as const };
   if (config.database.kind === 'postgres') {
-    const { url, poolSize, connectTimeoutMs, statementTimeoutMs, migrationsRun } = config.database;
+    const { url, poolSize, connectTimeoutMs, statementTimeoutMs, migrationsRun, preparedStatements } = config.database;
     return {
       ...common,
       type: 'postgres',
@@ -48,6 +49,7 @@ export function buildDataSourceOptions(config: AppConfig, entities: Entities): D
         query_timeout: statementTimeoutMs + 1000,
         idleTimeoutMillis: 30_000,
         application_name: 'otp-auth',
+        ...(preparedStatements ? { Client: namedStatementClient() } : {}),
       },
     };
   }
