@@ -46,13 +46,3 @@ export function treeCpuMs(rootPids) {
 
 /** The oldest process of that name: Postgres's postmaster, the Redis server. */
 export const oldest = (name) => Number(spawnSync('pgrep', ['-o', '-x', name]).stdout?.toString().trim()) || undefined;
-
-/** Runs `work`, then answers its result with `cpuUsPerOp`: server CPU µs per operation, `operations(result)` of them. */
-export async function withServerCpu(pids, work, operations) {
-  const roots = pids().filter(Boolean);
-  const before = treeCpuMs(roots);
-  const result = await work();
-  const ops = operations(result);
-  const ms = treeCpuMs(roots) - before;
-  return { ...result, cpuUsPerOp: ops > 0 ? Math.round((ms * 1000) / ops) : null };
-}

@@ -10,7 +10,7 @@
 //   - with --vs-django, the Django reference of the seed API (../shared/anchors/django-seed/run.sh,
 //     which installs its Debian packages when missing), with its fixed code;
 // and drives each with the same flow driver (bench/flow.mjs, 16 clients) and the same load (wrk when
-// installed, else autocannon; 32 connections), the flows and otp/request in slices that alternate
+// installed, else autocannon; 32 connections), every benchmark in slices that alternate
 // between the service and Django (the machine's speed moves from minute to minute; a change then
 // falls on both alike), then prints one table per run with req/s,
 // p50/p99, the server CPU per operation (bench/cpu.mjs: every server-side process, Postgres and Redis
@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { oldest, treeCpuMs, withServerCpu } from './cpu.mjs';
+import { oldest, treeCpuMs } from './cpu.mjs';
 import { json, quantile, runFlows, signUp } from './flow.mjs';
 import { load as loadOnly, loadTool } from './load.mjs';
 import { startMailCatcher } from './mail-catcher.mjs';
@@ -142,18 +142,12 @@ async function startService(mailbox, extraEnv = {}) {
   const base = `http://127.0.0.1:${ports.service}`;
   await waitFor(`${base}/health`, child);
   const startupMs = Math.round(performance.now() - started);
-  // The admin panel's bundle is served by then (built at build time, not at start).
-  const admin = await fetch(`${base}/admin/frontend/assets/components.bundle.js`).then(
-    (r) => r.status,
-    () => 0,
-  );
   return {
     child,
     base,
     // Whose CPU is the service's: the API (with its HTTP workers), the delivery worker, Postgres, Redis.
     serverPids: () => [child.pid, worker.exitCode === null ? worker.pid : undefined, oldest('postgres'), oldest('redis-server')],
     startupMs,
-    adminBundle: admin,
     // The service's own processes, for counting their socket writes: the API (and its HTTP workers) and the delivery worker.
     ownPids: () => [child.pid, worker.pid],
     stop: () => Promise.all([stop(child), stop(worker)]),
@@ -208,8 +202,24 @@ const slices = smoke ? 1 : 4;
 const sliceSeconds = smoke ? seconds : seconds / 2;
 
 /**
+ * One row from a target's slices: req/s over all of them, the mean p50, the highest p99, and CPU
+ * per request answered with a 2xx (a verify run that used up its codes repeats the last one, refused).
+ */
+function ofSlices({ results, cpuMs }) {
+  const count = results.reduce((n, r) => n + r.requests - r.failed, 0);
+  return {
+    rps: Math.round(count / (slices * sliceSeconds)),
+    p50: +(results.reduce((n, r) => n + r.p50, 0) / results.length).toFixed(2),
+    p99: Math.max(...results.map((r) => r.p99)),
+    failed: results.reduce((n, r) => n + r.failed, 0),
+    ranOut: results.some((r) => r.ranOut),
+    cpuUsPerOp: count ? Math.round((cpuMs * 1000) / count) : null,
+  };
+}
+
+/**
  * The runs against each seed-API implementation (the service, and Django when it is there): the
- * flows and otp/request interleaved between them, /me and otp/verify one after the other.
+ * flows, /me, otp/verify and otp/request, each in slices that alternate between them.
  */
 async function seedApiRuns(targets, run) {
   const rows = [];
@@ -237,29 +247,28 @@ async function seedApiRuns(targets, run) {
     });
   }
 
+  // /me: one signed-in user each, then slices alternating between the targets like the flows.
+  const accessOf = new Map();
   for (const target of targets) {
-    const load = (options) =>
-      withServerCpu(
-        target.serverPids,
-        () => loadOnly(options),
-        (result) => result.requests,
-      );
-    // One signed-in user for /me.
-    const { access } = await signUp(
-      target.base,
-      newEmail(target, 'me', 0),
-      `m${target.name.slice(0, 1)}${tag}${run}`.slice(0, 30),
-      target.codeOf,
-    );
-    row(
-      target,
-      'GET /api/auth/me',
-      await load({ url: `${target.base}/api/auth/me`, headers: { authorization: `Bearer ${access}` }, connections, seconds }),
-    );
+    const username = `m${target.name.slice(0, 1)}${tag}${run}`.slice(0, 30);
+    accessOf.set(target, (await signUp(target.base, newEmail(target, 'me', 0), username, target.codeOf)).access);
+  }
+  const me = await interleaved(targets, slices, (target) =>
+    loadOnly({
+      url: `${target.base}/api/auth/me`,
+      headers: { authorization: `Bearer ${accessOf.get(target)}` },
+      connections,
+      seconds: sliceSeconds,
+    }),
+  );
+  for (const [i, target] of targets.entries()) row(target, 'GET /api/auth/me', ofSlices(me[i]));
 
-    // Correct verifies need live codes: request a pool first (delivered like any code), then verify each once.
-    // (Well inside the codes' 5 minutes: the run must not meet expired ones.)
-    const poolSize = smoke ? 300 : Math.min(100_000, seconds * 8000);
+  // Correct verifies need live codes: request a pool first (delivered like any code, every mail in
+  // the mailbox before the slices start), then verify each once, a slice's share in each slice.
+  // (Well inside the codes' 5 minutes: the run must not meet expired ones.)
+  const poolSize = smoke ? 300 : Math.min(100_000, seconds * 8000);
+  const pools = new Map();
+  for (const target of targets) {
     const pool = [];
     for (let i = 0; i < poolSize; i += 500) {
       const batch = Array.from({ length: Math.min(500, poolSize - i) }, (_, j) => newEmail(target, 'v', i + j));
@@ -267,19 +276,20 @@ async function seedApiRuns(targets, run) {
       const codes = await Promise.all(batch.map((identifier) => target.codeOf(identifier, 'REGISTER')));
       batch.forEach((identifier, j) => pool.push(JSON.stringify({ identifier, otp: codes[j], purpose: 'REGISTER' })));
     }
-    row(
-      target,
-      'POST /api/auth/otp/verify',
-      await load({
-        url: `${target.base}/api/auth/otp/verify`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        bodies: pool,
-        connections,
-        seconds,
-      }),
-    );
+    pools.set(target, pool);
   }
+  const perSlice = Math.ceil(poolSize / slices);
+  const verifies = await interleaved(targets, slices, (target, slice) =>
+    loadOnly({
+      url: `${target.base}/api/auth/otp/verify`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      bodies: pools.get(target).slice(slice * perSlice, (slice + 1) * perSlice),
+      connections,
+      seconds: sliceSeconds,
+    }),
+  );
+  for (const [i, target] of targets.entries()) row(target, 'POST /api/auth/otp/verify', ofSlices(verifies[i]));
 
   // The service's otp/request includes sending its mail: each of its slices ends when the mailbox
   // has every code it answered for (Django's sends nothing: its code is fixed).
@@ -297,17 +307,9 @@ async function seedApiRuns(targets, run) {
     return result;
   });
   for (const [i, target] of targets.entries()) {
-    const { results, cpuMs } = requests[i];
-    const count = results.reduce((n, r) => n + r.requests, 0);
-    row(target, 'POST /api/auth/otp/request', {
-      rps: Math.round(count / (slices * sliceSeconds)),
-      // Of the slices: the mean p50 and the highest p99.
-      p50: +(results.reduce((n, r) => n + r.p50, 0) / results.length).toFixed(2),
-      p99: Math.max(...results.map((r) => r.p99)),
-      failed: results.reduce((n, r) => n + r.failed, 0),
-      cpuUsPerOp: count ? Math.round((cpuMs * 1000) / count) : null,
-      ...(target.deliveries ? { undelivered: results.reduce((n, r) => n + r.undelivered, 0) } : {}),
-    });
+    const combined = ofSlices(requests[i]);
+    if (target.deliveries) combined.undelivered = requests[i].results.reduce((n, r) => n + r.undelivered, 0);
+    row(target, 'POST /api/auth/otp/request', combined);
   }
   return rows;
 }
@@ -412,7 +414,6 @@ try {
 
     service = await startService(mailbox);
     extra.startupMs = service.startupMs;
-    extra.adminBundle = service.adminBundle;
     const targets = [
       {
         name: 'service',
@@ -428,6 +429,17 @@ try {
     ];
     const apiRows = await seedApiRuns(targets, run);
     extra.rssMb = rssOf(service.child.pid);
+    // AdminJS loads on the first /admin request: its sign-in page and the components bundle (built
+    // at build time, not at start), then the RSS again.
+    extra.adminPanel = await Promise.all(
+      ['/admin/login', '/admin/frontend/assets/components.bundle.js'].map((path) =>
+        fetch(`${service.base}${path}`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      ),
+    );
+    extra.rssWithAdminMb = rssOf(service.child.pid);
     await service.stop();
     const withMetrics = apiRows.find((r) => r.target === 'service' && r.benchmark === 'GET /api/auth/me');
     extra.metricsCostOnMe = {
@@ -478,7 +490,7 @@ try {
       })),
     );
     console.log(
-      `service (${httpWorkers} HTTP workers): start-up to first answer ${extra.startupMs} ms (one process alone: ${extra.startupSingleMs} ms; admin bundle: HTTP ${extra.adminBundle}); RSS after the runs: supervisor ${extra.rssMb.supervisor} MB, workers ${extra.rssMb.workers.join(' + ')} MB`,
+      `service (${httpWorkers} HTTP workers): start-up to first answer ${extra.startupMs} ms (one process alone: ${extra.startupSingleMs} ms); RSS after the runs: supervisor ${extra.rssMb.supervisor} MB, workers ${extra.rssMb.workers.join(' + ')} MB; once the admin panel has loaded (HTTP ${extra.adminPanel.join(', ')}): ${extra.rssWithAdminMb.workers.join(' + ')} MB`,
     );
     console.log(
       `metrics on /me: ${extra.metricsCostOnMe.off} req/s off, ${extra.metricsCostOnMe.on} req/s on (${extra.metricsCostOnMe.costPercent} % cost; p99 ${extra.metricsCostOnMe.p99Off} → ${extra.metricsCostOnMe.p99On} ms)`,
