@@ -69,8 +69,10 @@ describe(`request ids and structured logs (${backend.database} + ${backend.redis
     const user = await signUpThroughHttp(server.base, newEmail(), newUsername());
     const me = await fetch(`${server.base}/api/auth/me`, { headers: { authorization: `Bearer ${user.access}` } });
     const id = me.headers.get('x-request-id')!;
-    await fetch(`${server.base}/api/nothing/${user.identifier}`);
+    const nothing = (await fetch(`${server.base}/api/nothing/${user.identifier}`)).headers.get('x-request-id')!;
+    // Both lines written (the JSON logs are buffered) before the output is searched for the path.
     await eventually(async () => linesOf(server.output()).some((line) => line.request_id === id && line.msg === 'request completed'));
+    await eventually(async () => linesOf(server.output()).some((line) => line.request_id === nothing));
     expect(linesOf(server.output()).find((line) => line.request_id === id && line.msg === 'request completed')).toMatchObject({
       route: '/api/auth/me',
       status: 200,

@@ -137,7 +137,17 @@ describe('logs in production', () => {
     });
     expect(await bundle.text()).toContain('Dashboard');
 
-    await eventually(async () => server.output().includes('"route":"/api/auth/me","status":401'));
+    // Every delivery done, then the server stopped: the JSON logs are buffered, and a stop flushes
+    // them, so what is searched below is every line the server wrote.
+    await eventually(
+      async () =>
+        server
+          .output()
+          .split('\n')
+          .filter((line) => line.includes(': delivered (attempt')).length >= 3,
+    );
+    await server.stop();
+    expect(server.output()).toContain('"route":"/api/auth/me","status":401');
     const lines = server.output().trim().split('\n');
     expect(lines.length).toBeGreaterThan(20);
     for (const line of lines) expect(line.startsWith('{')).toBe(true); // JSON, one object a line
@@ -148,13 +158,6 @@ describe('logs in production', () => {
     // And not a JWT of any kind, whole or in part.
     expect(captured).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
     // A delivery's line says neither whether the message held a code nor a notice: that would enumerate accounts.
-    await eventually(
-      async () =>
-        server
-          .output()
-          .split('\n')
-          .filter((line) => line.includes(': delivered (attempt')).length >= 3,
-    );
     const deliveries = server
       .output()
       .split('\n')
