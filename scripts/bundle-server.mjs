@@ -22,9 +22,6 @@ const external = [
   'swagger-ui-dist',
   'pino',
   'pino-pretty',
-  'bullmq',
-  'ioredis',
-  'msgpackr',
   'app-root-path',
   // A native addon.
   'argon2',

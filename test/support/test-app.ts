@@ -5,9 +5,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { Clock } from '#common';
 import { AppConfig, loadConfig } from '#config';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
-import { DELIVERY_QUEUE, DevDeliveryChannel, DeliveryChannel, type OtpPurpose } from '#delivery';
+import { DevDeliveryChannel, DeliveryChannel, RedisDeliveryQueue, type OtpPurpose } from '#delivery';
+import { RedisConnection } from '#redis';
 import { OtpService } from '#otp';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { configureApp, createHttpAdapter } from '../../apps/api/src/configure-app.js';
@@ -76,9 +75,10 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
     async close() {
       // The app's own test queue (its unique prefix) goes with it, dead letters included.
       if (config.delivery.channel === 'live' && config.delivery.queue.kind === 'redis') {
+        const queue = app.get(RedisDeliveryQueue, { strict: false });
         await app
-          .get<Queue>(getQueueToken(DELIVERY_QUEUE), { strict: false })
-          .obliterate({ force: true })
+          .get(RedisConnection, { strict: false })
+          .run((redis) => redis.del(queue.allKeys))
           .catch(() => undefined);
       }
       await app.close();

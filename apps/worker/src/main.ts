@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.log(`${signal}: finishing the messages being sent, then stopping`);
-      // Closing the worker waits for jobs under way; jobs not started stay queued for another worker.
+      // Closing the worker waits for the messages under way; the rest stay queued for another worker.
       app
         .close()
         .then(() => process.exit(0))

@@ -77,6 +77,15 @@ export function maskRecipient(value: string): string {
 }
 
 /**
+ * A provider's error text with every address and phone number in it masked: mail servers echo the
+ * recipient in a refusal ("550 <jane@example.com>: unknown user"), and the reason is logged and kept
+ * with the dead letter, where the recipient appears only masked.
+ */
+export function maskRecipientsIn(text: string): string {
+  return text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;]+|\+?\d[\d -]{6,}\d/g, (found) => maskRecipient(found.replace(/[ -]/g, '')));
+}
+
+/**
  * A message's id, drawn once when it is queued and kept through every retry (the idempotency key a
  * mail relay or SMS provider sees). Random, never derived from the message: it is logged, is a
  * Redis key and a mail header, and anything computed from the code would give the code away to a
@@ -117,7 +126,7 @@ export async function attemptDelivery(
   try {
     await transport.deliver(message, id);
   } catch (error) {
-    const reason = String((error as Error)?.message ?? error).slice(0, 200);
+    const reason = maskRecipientsIn(String((error as Error)?.message ?? error).slice(0, 200));
     const permanent = error instanceof PermanentDeliveryError;
     const final = permanent || attempt >= policy.maxAttempts;
     history.record(codeChannel, final ? 'dead_lettered' : 'retried');

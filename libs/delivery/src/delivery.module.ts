@@ -1,24 +1,19 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
-import { BullModule, getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
-import { Cluster } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Clock, KeyCipher } from '#common';
 import type { AppConfig } from '#config';
 import { Metrics } from '#metrics';
+import { RedisConnection } from '#redis';
 import { DeliveryChannel } from './delivery-channel.js';
 import { DeliveryQueue, DeliveryStatsSource, InProcessDeliveryQueue, type Transport } from './delivery-queue.js';
 import { DeliveryHistory } from './delivery-history.js';
 import { DevDeliveryChannel } from './dev-delivery.channel.js';
 import { SmtpTransport } from './email/smtp.transport.js';
 import {
-  DELIVERY_QUEUE,
   DELIVERY_SETTINGS,
   DELIVERY_TRANSPORT,
-  DeliveryProcessor,
-  MESSAGE_CIPHER,
+  DeliveryWorker,
   RedisDeliveryQueue,
-  bullConnection,
   type DeliverySettings,
 } from './redis-delivery.queue.js';
 import { RoutingTransport, TwilioSmsTransport, WebhookSmsTransport } from './sms/sms.transports.js';
@@ -45,26 +40,10 @@ function watchQueue<Q extends DeliveryQueue>(metrics: Metrics, queue: Q): Q {
   return queue;
 }
 
-/** BullMQ does not close a connection it was given: quit the cluster once the worker and queue have closed. */
-function clusterCloser(cluster: Cluster): Provider {
-  return {
-    provide: Cluster,
-    inject: [getQueueToken(DELIVERY_QUEUE), { token: DeliveryProcessor, optional: true }],
-    useFactory: (queue: Queue, processor: DeliveryProcessor | null) => ({
-      async onApplicationShutdown() {
-        // Both closes are idempotent; Nest's own hooks for them may run at the same time as this one.
-        await processor?.worker.close();
-        await queue.close();
-        await cluster.quit().catch(() => cluster.disconnect());
-      },
-    }),
-  };
-}
-
 /**
  * Provides the DeliveryChannel otp/request hands its messages to, chosen from the config when the
- * application is composed: the development outbox; or, live, a queue: BullMQ in Redis when there is
- * one (its worker in this process or in `npm run worker`), else in process.
+ * application is composed: the development outbox; or, live, a queue: in Redis when there is one (its
+ * worker in this process or in `npm run worker`), else in process.
  */
 @Module({})
 export class DeliveryModule {
@@ -86,8 +65,9 @@ export class DeliveryModule {
       retryBaseMs: delivery.retryBaseMs,
       degradedBacklog: delivery.degradedBacklog,
       degradedFailures: delivery.degradedFailures,
+      prefix: delivery.queue.kind === 'redis' ? delivery.queue.prefix : '',
       concurrency: delivery.queue.kind === 'redis' ? delivery.queue.concurrency : 1,
-      enqueueTimeoutMs: redis.kind === 'redis' ? redis.commandTimeoutMs : 1000,
+      sendTimeoutMs: delivery.timeoutMs,
     };
     const transport: Provider = { provide: DELIVERY_TRANSPORT, useFactory: () => createTransport(config) };
     if (delivery.queue.kind === 'in-process' || redis.kind !== 'redis' || role === 'cli') {
@@ -100,25 +80,22 @@ export class DeliveryModule {
       return { ...module, providers: [transport, channel, DeliveryHistory, liveStats] };
     }
     const runWorker = role === 'worker' || delivery.queue.runWorker;
-    const connection = bullConnection(redis.target);
-    const channel: Provider = {
-      provide: DeliveryChannel,
-      inject: [getQueueToken(DELIVERY_QUEUE), MESSAGE_CIPHER, Metrics],
-      useFactory: (queue: Queue, cipher: KeyCipher, metrics: Metrics) =>
-        watchQueue(metrics, new RedisDeliveryQueue(queue, cipher, settings)),
+    const queue: Provider = {
+      provide: RedisDeliveryQueue,
+      inject: [RedisConnection, Metrics],
+      useFactory: (redis: RedisConnection, metrics: Metrics) =>
+        watchQueue(metrics, new RedisDeliveryQueue(redis, new KeyCipher(config.keys.encryptionKey, 'queued message'), settings)),
     };
     return {
       ...module,
-      imports: [BullModule.registerQueue({ name: DELIVERY_QUEUE, connection, prefix: delivery.queue.prefix })],
       providers: [
         transport,
-        channel,
+        queue,
+        { provide: DeliveryChannel, useExisting: RedisDeliveryQueue },
         DeliveryHistory,
         liveStats,
         { provide: DELIVERY_SETTINGS, useValue: settings },
-        { provide: MESSAGE_CIPHER, useValue: new KeyCipher(config.keys.encryptionKey, 'queued message') },
-        ...(runWorker ? [DeliveryProcessor] : []),
-        ...(connection instanceof Cluster ? [clusterCloser(connection)] : []),
+        ...(runWorker ? [DeliveryWorker] : []),
       ],
     };
   }

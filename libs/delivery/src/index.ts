@@ -4,4 +4,4 @@ export { DeliveryQueue, DeliveryStatsSource, InProcessDeliveryQueue, type DeadLe
 export { DELIVERY_OUTCOMES, DeliveryHistory, type DeliveryOutcome, type HourlyDeliveries } from './delivery-history.js';
 export { DeliveryModule, type DeliveryRole } from './delivery.module.js';
 export { OTP_PURPOSES, type OtpPurpose } from './otp-purpose.js';
-export { DELIVERY_QUEUE } from './redis-delivery.queue.js';
+export { RedisDeliveryQueue } from './redis-delivery.queue.js';
