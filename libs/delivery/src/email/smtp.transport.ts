@@ -1,8 +1,8 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { OtpMessage } from '../delivery-channel.js';
 import { PermanentDeliveryError, type Transport } from '../delivery-queue.js';
 import { renderEmail, type MailLocale } from './email-templates.js';
+import { MimeMessageWriter } from './mime-message.js';
 
 export interface SmtpSettings {
   url: string;
@@ -16,10 +16,12 @@ export interface SmtpSettings {
 export class SmtpTransport implements Transport {
   readonly name = 'smtp';
   private readonly transporter: Transporter;
+  private readonly writer: MimeMessageWriter;
 
   constructor(private readonly settings: SmtpSettings) {
     // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS from the start).
     const url = new URL(settings.url);
+    this.writer = new MimeMessageWriter(settings.from);
     // A pool of kept-open connections (5, nodemailer's default): one SMTP handshake per connection
     // rather than per code.
     this.transporter = nodemailer.createTransport({
@@ -41,19 +43,12 @@ export class SmtpTransport implements Transport {
 
   async deliver(message: OtpMessage, messageId: string): Promise<void> {
     const { subject, text, html } = renderEmail(message, this.settings.productName, this.settings.locale);
-    // Built whole before it is sent: handed over as one buffer, the message goes out in one socket
+    // Built whole before it is sent: handed over as one string, the message goes out in one socket
     // write after the pipelined MAIL/RCPT/DATA, where the streamed parts took one write each (10
     // writes a message instead of 3, and system calls are what a small host pays for most).
-    const mime = new MailComposer({
-      from: this.settings.from,
-      to: message.recipient.value,
-      subject,
-      text,
-      html,
-      messageId: `<${messageId}@otp-auth>`,
-    }).compile();
+    const mail = await this.writer.compose({ to: message.recipient.value, subject, text, html, messageId: `${messageId}@otp-auth` });
     try {
-      await this.transporter.sendMail({ envelope: mime.getEnvelope(), raw: await mime.build() });
+      await this.transporter.sendMail(mail);
     } catch (error) {
       // 5xx from the server (unknown mailbox, refused) will not change on retry; the rest may.
       const code = (error as { responseCode?: number }).responseCode;
