@@ -197,7 +197,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Delivery');
   /** A down Redis fails every take; one line every 10 s is enough. */
   private readonly warn = throttled(10_000, (error: Error) => this.logger.warn(`Delivery queue: Redis unavailable: ${error.message}`));
+  /** Attempts not yet settled (shutdown waits for them)… */
   private readonly inFlight = new Set<Promise<void>>();
+  /** …of which this many are still sending (they hold the concurrency slots). */
+  private sending = 0;
   private running = false;
   private loop?: Promise<void>;
   /** The loop's pause, while it is paused: ended early by a queued message, or a freed slot if it asked. */
@@ -237,7 +240,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async run(): Promise<void> {
     let failedTakes = 0;
     while (this.running) {
-      const free = this.settings.concurrency - this.inFlight.size;
+      const free = this.settings.concurrency - this.sending;
       if (free <= 0) {
         await this.sleep(POLL_MS, true);
         continue;
@@ -272,22 +275,35 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  /** Ends the pause after this tick, so that messages queued (or slots freed) together are taken together. */
+  /**
+   * Ends the pause once the current callbacks have run (a microtask): before node-redis writes what
+   * they queued, so a freed slot's take goes out in the same write as the outcome that freed it.
+   */
   private wakeSoon(freedSlot: boolean): void {
     if (this.wakePending || !this.pause || (freedSlot && !this.pause.untilFreeSlot)) return;
     this.wakePending = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.wakePending = false;
       this.pause?.end();
     });
   }
 
   private start(message: TakenMessage): void {
-    const attempt = this.attempt(message)
+    this.sending += 1;
+    let freed = false;
+    // The slot frees when the sending ends, before its outcome is written: the next take then goes
+    // out in the same Redis write as that outcome.
+    const freeSlot = () => {
+      if (freed) return;
+      freed = true;
+      this.sending -= 1;
+      this.wakeSoon(true);
+    };
+    const attempt = this.attempt(message, freeSlot)
       .catch((error: unknown) => this.warn(error as Error))
       .finally(() => {
+        freeSlot();
         this.inFlight.delete(attempt);
-        this.wakeSoon(true);
       });
     this.inFlight.add(attempt);
   }
@@ -296,15 +312,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
    * One attempt, and its outcome recorded. If Redis cannot take the outcome, the lease runs out and
    * the message is sent again under the same id: at least once, never lost.
    */
-  private async attempt(taken: TakenMessage): Promise<void> {
+  private async attempt(taken: TakenMessage, doneSending: () => void): Promise<void> {
     let message: OtpMessage;
     try {
       message = this.queue.open(taken);
     } catch {
+      doneSending();
       this.logger.error(`${taken.id}: cannot be opened with this KEYS_ENCRYPTION_KEY; dead-lettered`);
       return this.queue.deadLetter(taken, 'sealed under another KEYS_ENCRYPTION_KEY');
     }
     if (taken.attempt > this.settings.maxAttempts) {
+      doneSending();
       // Taken again after every lease ran out: its workers died sending it (or Redis lost their outcomes).
       this.logger.error(`${taken.id}: not settled after ${this.settings.maxAttempts} attempts; dead-lettered`);
       return this.queue.deadLetter(taken, `not settled after ${this.settings.maxAttempts} attempts`);
@@ -317,6 +335,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       { id: taken.id, message, attempt: taken.attempt },
       this.settings,
     );
+    doneSending();
     if (outcome.delivered) return this.queue.delivered(taken);
     if (outcome.final) return this.queue.deadLetter(taken, outcome.reason);
     return this.queue.retryIn(taken, retryDelayMs(this.settings.retryBaseMs, taken.attempt));

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import MimeNode from 'nodemailer/lib/mime-node/index.js';
 import { encodeWord, foldLines, isPlainText } from 'nodemailer/lib/mime-funcs/index.js';
@@ -44,7 +43,9 @@ export class MimeMessageWriter {
 
   async compose(mail: MailContent): Promise<ComposedMail> {
     if (!PLAIN_ADDRESS.test(mail.to)) return this.composeWithMailComposer(mail);
-    const boundary = `--_otp_${randomBytes(12).toString('hex')}`;
+    // Unique per message without drawing randomness: from its (random) id. "=_" cannot occur in a
+    // quoted-printable body, whose "=" is always written =3D, so no part can contain the boundary.
+    const boundary = `=_${mail.messageId.replace(/@.*/, '')}`;
     // Tested as a parameter would be, where CR and LF are not plain: a subject that holds them (or
     // anything not ASCII) goes out whole as encoded words, so it cannot carry a header of its own.
     const subject = isPlainText(mail.subject, true) ? mail.subject : encodeWord(mail.subject, 'Q', 52);
