@@ -1,8 +1,8 @@
-import nodemailer, { type Transporter } from 'nodemailer';
 import type { OtpMessage } from '../delivery-channel.js';
 import { PermanentDeliveryError, type Transport } from '../delivery-queue.js';
 import { renderEmail, type MailLocale } from './email-templates.js';
 import { MimeMessageWriter } from './mime-message.js';
+import { SmtpConnections } from './smtp-connections.js';
 
 export interface SmtpSettings {
   url: string;
@@ -12,33 +12,32 @@ export interface SmtpSettings {
   timeoutMs: number;
 }
 
-/** Email over SMTP with nodemailer: text and HTML parts, the message id fixed per message. */
+/** Email over SMTP: text and HTML parts, the message id fixed per message. */
 export class SmtpTransport implements Transport {
   readonly name = 'smtp';
-  private readonly transporter: Transporter;
+  private readonly connections: SmtpConnections;
   private readonly writer: MimeMessageWriter;
 
   constructor(private readonly settings: SmtpSettings) {
     // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS from the start).
     const url = new URL(settings.url);
     this.writer = new MimeMessageWriter(settings.from);
-    // A pool of kept-open connections (5, nodemailer's default): one SMTP handshake per connection
-    // rather than per code.
-    this.transporter = nodemailer.createTransport({
-      pool: true,
-      maxMessages: 1000,
-      host: url.hostname,
-      port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
-      secure: url.protocol === 'smtps:',
-      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
-      connectionTimeout: settings.timeoutMs,
-      greetingTimeout: settings.timeoutMs,
-      socketTimeout: settings.timeoutMs,
-    });
+    // Kept-open connections: one SMTP handshake per connection rather than per code.
+    this.connections = new SmtpConnections(
+      {
+        host: url.hostname,
+        port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
+        secure: url.protocol === 'smtps:',
+        connectionTimeout: settings.timeoutMs,
+        greetingTimeout: settings.timeoutMs,
+        socketTimeout: settings.timeoutMs,
+      },
+      url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+    );
   }
 
   close(): void {
-    this.transporter.close();
+    this.connections.close();
   }
 
   async deliver(message: OtpMessage, messageId: string): Promise<void> {
@@ -48,7 +47,7 @@ export class SmtpTransport implements Transport {
     // writes a message instead of 3, and system calls are what a small host pays for most).
     const mail = await this.writer.compose({ to: message.recipient.value, subject, text, html, messageId: `${messageId}@otp-auth` });
     try {
-      await this.transporter.sendMail(mail);
+      await this.connections.send(mail.envelope, mail.raw);
     } catch (error) {
       // 5xx from the server (unknown mailbox, refused) will not change on retry; the rest may.
       const code = (error as { responseCode?: number }).responseCode;
