@@ -70,7 +70,7 @@ describe('on a Redis Cluster', () => {
 
   describeRaces('races on the cluster', () => onCluster());
 
-  it('queues codes in BullMQ on the cluster and delivers them', async () => {
+  it('queues codes in the Redis queue on the cluster and delivers them', async () => {
     const smtp = await startSmtpServer();
     const t = await onCluster({
       DELIVERY_CHANNEL: 'live',

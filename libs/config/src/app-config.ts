@@ -109,7 +109,7 @@ export class AppConfig {
       | undefined;
     maxAttempts: number;
     retryBaseMs: number;
-    /** Where the queue lives: Redis (BullMQ) when there is one, else in this process. */
+    /** Where the queue lives: Redis when there is one, else in this process. */
     queue: { kind: 'redis'; prefix: string; runWorker: boolean; concurrency: number } | { kind: 'in-process' };
     degradedBacklog: number;
     degradedFailures: number;

@@ -148,7 +148,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(20) DELIVERY_MAX_ATTEMPTS = 5;
   @Transform(toInt) @IsInt() @Min(10) DELIVERY_RETRY_BASE_MS = 2000;
   /**
-   * With REDIS_URL, live delivery goes through a BullMQ queue in Redis. false: this API process only
+   * With REDIS_URL, live delivery goes through a queue in Redis. false: this API process only
    * queues, and `npm run worker` processes send (start at least one).
    */
   @Transform(toBool) @IsBoolean() DELIVERY_WORKER = true;

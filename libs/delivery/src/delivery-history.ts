@@ -23,7 +23,7 @@ const FLUSH_MS = 1000;
 
 /**
  * How many messages each hour were delivered, retried or given up on, per channel: one counter per
- * (hour, channel, outcome) in the KeyValueStore, so the queue in process, the BullMQ workers of every
+ * (hour, channel, outcome) in the KeyValueStore, so the queue in process, the Redis queue's workers of every
  * instance and the development channel count in one place. Best effort: a chart is not worth failing
  * or retrying a delivery for. Counted in the process and added to the store at most once a second
  * (one command per counter then, rather than a Redis round trip per message, which was a sixth of
