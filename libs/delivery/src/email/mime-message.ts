@@ -2,6 +2,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import MimeNode from 'nodemailer/lib/mime-node/index.js';
 import { encodeWord, foldLines, isPlainText } from 'nodemailer/lib/mime-funcs/index.js';
 import { encode as quotedPrintable, wrap } from 'nodemailer/lib/qp/index.js';
+import type { SmtpEnvelope } from './smtp-connections.js';
 
 export interface MailContent {
   to: string;
@@ -12,7 +13,7 @@ export interface MailContent {
 }
 
 export interface ComposedMail {
-  envelope: { from: string; to: string[] };
+  envelope: SmtpEnvelope;
   raw: string;
 }
 
