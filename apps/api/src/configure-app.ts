@@ -87,7 +87,7 @@ export function configureApp(app: NestFastifyApplication): void {
   // the admin panel and /metrics answer on it themselves (and the panel sets its own policy).
   const securityHeaders = headersSetBy(helmet());
   fastify.addHook('onRequest', (_request, reply, done) => {
-    for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
+    for (let i = 0; i < securityHeaders.length; i++) reply.raw.setHeader(securityHeaders[i][0], securityHeaders[i][1]);
     done();
   });
   if (config.http.corsOrigins.length) app.enableCors({ origin: config.http.corsOrigins, credentials: false });

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DependencyUnavailableError, DomainError, errorBody, errorHeaders } from './domain-error.js';
 import { isDatabaseUnavailable, isMalformedValue } from './dependency-errors.js';
 import type { ErrorCode } from './error-codes.js';
+import { httpReplyOf, httpRequestOf } from './http-request.js';
 
 // What the HTTP layer (routing, body parsing) throws, mapped into the closed code set.
 const CODE_FOR_STATUS: Partial<Record<number, ErrorCode>> = {
@@ -28,13 +29,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(private readonly allowedMethods: (path: string) => string[] = () => []) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const reply = httpReplyOf<FastifyReply>(host);
     if (reply.sent) return;
     let error = toDomainError(exception);
     let allow: string[] = [];
     // Nest's NotFoundException here is the router's: no route for this method and path.
     if (exception instanceof NotFoundException) {
-      allow = this.allowedMethods(host.switchToHttp().getRequest<FastifyRequest>().url.split('?')[0]);
+      allow = this.allowedMethods(httpRequestOf<FastifyRequest>(host).url.split('?')[0]);
       if (allow.length) error = new DomainError('METHOD_NOT_ALLOWED', `This route answers ${allow.join(', ')}.`);
     }
     logFailure(this.logger, exception, error);

@@ -1,5 +1,6 @@
 export { AllExceptionsFilter, logFailure, toDomainError } from './all-exceptions.filter.js';
 export { routeTemplate } from './route-template.js';
+export { httpReplyOf, httpRequestOf } from './http-request.js';
 export { Clock, ManualClock, SystemClock } from './clock.js';
 export { isDatabaseUnavailable, isSchemaMissing, uniqueViolation } from './dependency-errors.js';
 export { DependencyUnavailableError, DomainError, errorBody, errorHeaders, sendError } from './domain-error.js';

@@ -7,6 +7,9 @@ import type { AppConfig } from '#config';
 import { RequestContext } from './request-context.js';
 import { routeTemplate } from './route-template.js';
 
+/** What the mixin answers when it has nothing to add: then the line's own object is written as it is. */
+const NOTHING_TO_ADD = Object.freeze({});
+
 const PINO_LEVELS: Record<string, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
 // A safety net: should an object with one of these keys ever be logged, its value is not.
@@ -30,11 +33,14 @@ function createRootLogger(config: AppConfig): Logger {
         method.apply(this, args);
       },
     },
-    // Every line written while a request is being served carries its id (see bindRequestContext).
-    mixin: () => {
-      const context = RequestContext.current();
-      return context ? { request_id: context.requestId } : {};
+    // Every line written while a request is being served carries its id (see bindRequestContext);
+    // the request's own line (logRequests) names it already.
+    mixin: (fields: object) => {
+      const context = 'request_id' in fields ? undefined : RequestContext.current();
+      return context ? { request_id: context.requestId } : NOTHING_TO_ADD;
     },
+    // pino's default copies every line into the mixin's object, also when there is nothing to add.
+    mixinMergeStrategy: (fields: object, added: object) => (added === NOTHING_TO_ADD ? fields : Object.assign(added, fields)),
   };
   if (config.http.logFormat === 'json') {
     // Buffered: lines go out 4 KB at a time, or within 250 ms of being logged, instead of one

@@ -1,11 +1,11 @@
-import { Module, type ExecutionContext } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuditModule } from '#audit';
 import { AppConfig } from '#config';
 import { KeyValueStore } from '#redis';
-import { RATE_LIMIT, RATE_LIMIT_GUARD, type RateLimitName } from './rate-limit.decorator.js';
-import { RateLimitGuard } from './rate-limit.guard.js';
+import { RATE_LIMIT_GUARD } from './rate-limit.decorator.js';
+import { RateLimitGuard, rateLimitOf } from './rate-limit.guard.js';
 import { KeyValueThrottlerStorage } from './throttler-storage.js';
 
 const HOUR_MS = 3_600_000;
@@ -24,11 +24,9 @@ const reflector = new Reflector();
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, KeyValueStore],
       useFactory: (config: AppConfig, kv: KeyValueStore) => {
-        const nameOf = (context: ExecutionContext) =>
-          reflector.getAllAndOverride<RateLimitName | undefined>(RATE_LIMIT, [context.getHandler(), context.getClass()]);
+        // RateLimitGuard lets the routes without @RateLimit through before the throttler counts.
         return {
-          throttlers: [{ name: 'ip', ttl: HOUR_MS, limit: (context) => config.rateLimits[nameOf(context) ?? 'signIn'] }],
-          skipIf: (context) => nameOf(context) === undefined,
+          throttlers: [{ name: 'ip', ttl: HOUR_MS, limit: (context) => config.rateLimits[rateLimitOf(reflector, context) ?? 'signIn'] }],
           storage: new KeyValueThrottlerStorage(kv),
           setHeaders: false,
         };

@@ -183,12 +183,19 @@ export class StoredKeyRing extends KeyRing implements OnModuleDestroy {
 }
 
 /** The protected header, or TOKEN_INVALID: three segments, and a JSON object with a string kid and alg. */
+/** The last header decoded: every token one key signs carries the same, so it is mostly the next one's too. */
+let lastHeader: { encoded: string; header: { alg: string; kid: string } } | undefined;
+
 function decodeHeader(token: string): { alg: string; kid: string } {
-  const segments = token.split('.');
-  if (segments.length !== 3) throw tokenInvalid();
+  const headerEnd = token.indexOf('.');
+  const payloadEnd = token.indexOf('.', headerEnd + 1);
+  if (headerEnd < 0 || payloadEnd < 0 || token.includes('.', payloadEnd + 1)) throw tokenInvalid();
+  const encoded = token.slice(0, headerEnd);
+  if (lastHeader?.encoded === encoded) return lastHeader.header;
   try {
-    const header = JSON.parse(Buffer.from(segments[0], 'base64url').toString('utf8'));
+    const header = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
     if (typeof header?.alg !== 'string' || typeof header?.kid !== 'string') throw tokenInvalid();
+    lastHeader = { encoded, header };
     return header;
   } catch {
     throw tokenInvalid();

@@ -1,5 +1,5 @@
-import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { Roles } from '../decorators/roles.decorator.js';
 import { RolesGuard } from './roles.guard.js';
 
@@ -8,12 +8,9 @@ class Routes {
   open() {}
 }
 
+// Nest's own context of an HTTP request: [request, reply, next].
 const context = (handler: () => void, role?: string) =>
-  ({
-    getHandler: () => handler,
-    getClass: () => Routes,
-    switchToHttp: () => ({ getRequest: () => ({ user: role ? { role } : undefined }) }),
-  }) as unknown as ExecutionContext;
+  new ExecutionContextHost([{ user: role ? { role } : undefined }, {}, undefined], Routes, handler);
 
 describe('RolesGuard', () => {
   const guard = new RolesGuard(new Reflector());

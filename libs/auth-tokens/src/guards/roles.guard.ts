@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError } from '#common';
+import { DomainError, httpRequestOf } from '#common';
 import type { User, UserRole } from '#users';
 import { ROLES } from '../decorators/roles.decorator.js';
 
@@ -12,7 +12,7 @@ export class RolesGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
     if (!roles?.length) return true;
-    const user = context.switchToHttp().getRequest<{ user?: User }>().user;
+    const user = httpRequestOf<{ user?: User }>(context).user;
     if (user && roles.includes(user.role)) return true;
     throw new DomainError('FORBIDDEN', 'Your role does not allow this.');
   }
