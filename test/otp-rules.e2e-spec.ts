@@ -1,6 +1,7 @@
 import { DevDeliveryChannel, DeliveryChannel } from '#delivery';
 import { expectError } from './support/expect-error.js';
-import { createUser, newEmail, newUsername, signUp, verificationToken } from './support/factories.js';
+import { normalizeIdentifier, UsersService } from '#users';
+import { createUser, newEmail, newPhone, newUsername, signUp, verificationToken } from './support/factories.js';
 import { backend, startTestApp, type TestApp } from './support/test-app.js';
 
 describe(`OTP rules (${backend.database} + ${backend.redis})`, () => {
@@ -39,6 +40,29 @@ describe(`OTP rules (${backend.database} + ${backend.redis})`, () => {
     expect(forUnknown.body).toEqual(forKnown.body);
     expect(await outbox.lastMessage('LOGIN', unknown)).toEqual(expect.objectContaining({ kind: 'no-account', code: null }));
     expectError(await verify(unknown, '123456', 'LOGIN'), 'OTP_INVALID');
+  });
+
+  it('tells simultaneous requests apart: each known identifier gets its code, each unknown one the notice', async () => {
+    // Checked together (one statement for the lookups of one turn of the event loop): no answer may
+    // land on another request's identifier.
+    const known = await Promise.all([1, 2, 3].map(() => createUser(t)));
+    const unknown = [newEmail(), newEmail(), newEmail()];
+    const phone = newPhone();
+    await createUser(t, phone);
+    const users = t.app.get(UsersService);
+    const lookups = [...known.map((u) => u.identifier), ...unknown, phone, newPhone()].map((identifier) =>
+      users.existsByIdentifier(normalizeIdentifier(identifier)),
+    );
+    expect(await Promise.all(lookups)).toEqual([true, true, true, false, false, false, true, false]);
+
+    const identifiers = [...known.map((u) => u.identifier), ...unknown];
+    await Promise.all(identifiers.map((identifier) => request(identifier, 'LOGIN').expect(200)));
+    for (const { identifier } of known)
+      expect(await outbox.lastMessage('LOGIN', identifier)).toEqual(
+        expect.objectContaining({ kind: 'code', code: expect.stringMatching(/^\d{6}$/) }),
+      );
+    for (const identifier of unknown)
+      expect(await outbox.lastMessage('LOGIN', identifier)).toEqual(expect.objectContaining({ kind: 'no-account', code: null }));
   });
 
   it('refuses a second request for the same key within the cooldown, with Retry-After', async () => {
