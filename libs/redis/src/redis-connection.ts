@@ -10,7 +10,7 @@ import type { LuaScript } from './lua-script.js';
  * The keyed commands the service uses. A cluster client has the same ones (it routes each by its
  * first key), so callers write one version for both.
  */
-export type RedisCommands = Pick<RedisClientType, 'get' | 'set' | 'del' | 'decr' | 'expire' | 'hGetAll' | 'multi'>;
+export type RedisCommands = Pick<RedisClientType, 'get' | 'set' | 'del' | 'decr' | 'expire' | 'pExpire' | 'hGetAll' | 'multi'>;
 
 const CONNECT_TIMEOUT_MS = 2000;
 /** After a cluster node failed, the topology is read again at most this often until it is healed. */
