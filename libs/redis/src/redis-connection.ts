@@ -2,8 +2,9 @@ import { Logger } from '@nestjs/common';
 import { caching, type Cache } from 'cache-manager';
 import { redisClusterInsStore, redisInsStore } from 'cache-manager-redis-yet';
 import { createClient, createCluster, ErrorReply, type RedisClientType, type RedisClusterType } from 'redis';
-import { DependencyUnavailableError, throttled, withTimeout } from '#common';
+import { DependencyUnavailableError, throttled } from '#common';
 import type { RedisTarget } from '#config';
+import { CommandDeadlines } from './command-deadlines.js';
 import type { LuaScript } from './lua-script.js';
 
 /**
@@ -37,11 +38,14 @@ export class RedisConnection {
   private discovery: Promise<void> | undefined;
   private lastDiscoveryAt = 0;
   private closed = false;
+  private readonly deadlines: CommandDeadlines;
 
   private constructor(
     private readonly target: RedisTarget,
-    private readonly commandTimeoutMs: number,
-  ) {}
+    commandTimeoutMs: number,
+  ) {
+    this.deadlines = new CommandDeadlines(commandTimeoutMs);
+  }
 
   /**
    * Start-up does not wait for a single Redis: the service answers 503 until it is reachable. A
@@ -109,7 +113,7 @@ export class RedisConnection {
       throw new DependencyUnavailableError('redis');
     }
     try {
-      return await withTimeout(work(client), this.commandTimeoutMs, `Redis command timed out after ${this.commandTimeoutMs} ms`);
+      return await this.deadlines.bound(work(client));
     } catch (error) {
       if (this.isCluster && !isCommandError(error)) void this.rediscoverSoon();
       throw new DependencyUnavailableError('redis', error);

@@ -264,13 +264,14 @@ export class UsersService {
 
 function reviveUser(json: string): User {
   const row = JSON.parse(json) as Record<string, unknown>;
-  const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
   return Object.assign(new User(), row, {
-    lastLoginAt: date(row.lastLoginAt),
-    createdAt: date(row.createdAt),
-    updatedAt: date(row.updatedAt),
+    lastLoginAt: revivedDate(row.lastLoginAt),
+    createdAt: revivedDate(row.createdAt),
+    updatedAt: revivedDate(row.updatedAt),
   });
 }
+
+const revivedDate = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
 
 /** The unique indexes decide whether a username or identifier is free: a lost race is a 409, never a 500. */
 function asConflict(error: unknown): unknown {
