@@ -99,6 +99,20 @@ if (withHelper.length !== 1) throw new Error(`esbuild's __name helper found in $
 const helperFile = join(out, withHelper[0]);
 writeFileSync(helperFile, readFileSync(helperFile, 'utf8').replace(nameHelper, cheapNameHelper));
 
+// Node hands V8 a module's source as a two-byte string if the file holds a single character beyond
+// ASCII, and V8 keeps every module's source: three chunks (validator's alphabets in its regular
+// expressions, one terminal-escape regex, a licence comment) doubled ~5 MB of source in the heap.
+// esbuild escapes such characters in strings, not in regular expression literals or comments, where
+// \uXXXX means the same character (a surrogate pair in a /u expression is one code point again).
+for (const file of readdirSync(out).filter((name) => name.endsWith('.js'))) {
+  const path = join(out, file);
+  const source = readFileSync(path, 'utf8');
+  // `\é` in a regular expression is an identity escape; `\\u00e9` would not be: refuse rather than guess.
+  if (/\\[^\x00-\x7f]/.test(source)) throw new Error(`${file}: a character beyond ASCII after a backslash: escape it by hand`);
+  const ascii = source.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== source) writeFileSync(path, ascii);
+}
+
 // Files the code reads next to itself (new URL('./lua/…', import.meta.url)): beside the bundle now.
 for (const { folder, path } of runtimeAssetFolders('dist/libs')) {
   for (const file of readdirSync(path)) {
