@@ -21,7 +21,8 @@ if ARGV[3] == 'delivered' then
   redis.call('INCR', KEYS[6])
   return 1
 end
-redis.call('ZADD', KEYS[4], now, id)
+-- Scored to the microsecond: two letters within one millisecond still list newest first.
+redis.call('ZADD', KEYS[4], tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000, id)
 redis.call('HSET', KEYS[5], id, ARGV[4])
 -- Kept for a while and up to a number, oldest dropped first: a flood of refused addresses cannot fill Redis.
 local cutoff = now - tonumber(ARGV[5])
