@@ -6,6 +6,7 @@
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { adminjsServerSide } from './adminjs-server-side.mjs';
 import { runtimeAssetFolders } from './runtime-assets.mjs';
 
 const out = 'dist/server';
@@ -13,11 +14,9 @@ const out = 'dist/server';
 // Left to node_modules, each for a reason:
 const external = [
   // They read their own files at run time (front-end assets, WASM, worker scripts, package.json)
-  // relative to where they are installed.
-  // (AdminJS's adapters for Express, Nest and TypeORM are bundled: left outside, they loaded a
-  // second copy of Nest and of TypeORM from node_modules with the admin panel, ~15 MB of heap.)
-  'adminjs',
-  '@adminjs/design-system',
+  // relative to where they are installed. (AdminJS's server side is bundled, and finds its files
+  // in node_modules: scripts/adminjs-server-side.mjs. Its adapters for Express, Nest and TypeORM
+  // are bundled too: left outside, they loaded a second copy of Nest and of TypeORM.)
   '@electric-sql/*',
   'swagger-ui-dist',
   'pino',
@@ -58,7 +57,7 @@ const external = [
 ];
 
 rmSync(out, { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   entryPoints: ['dist/apps/api/src/main.js'],
   outdir: out,
   bundle: true,
@@ -81,10 +80,18 @@ await build({
   minifyWhitespace: true,
   sourcemap: 'linked',
   external,
+  plugins: [adminjsServerSide],
   // Bundled CommonJS packages call require() for Node's own modules and for the externals above.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
+
+// The server never renders React or bundles components (scripts/adminjs-server-side.mjs): should a
+// change bring AdminJS's front end or bundler back in, the build says so.
+const frontEnd = /node_modules\/(react|react-dom|rollup|@babel\/core|styled-components|@tiptap\/[^/]+)\//;
+const strays = Object.keys(metafile.inputs).filter((input) => frontEnd.test(input));
+if (strays.length) throw new Error(`front-end or bundler code in the server bundle:\n${strays.slice(0, 10).join('\n')}`);
 
 // keepNames wraps every function and class the bundle defines in __name(fn, "name"), which
 // redefines the function's name property: also each time a closure is created, on every request,
