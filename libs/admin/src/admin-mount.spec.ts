@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Logger } from '@nestjs/common';
-import { adminApp, mountAdminPanel } from './admin-mount.js';
+import { adminApp } from './admin-app.js';
+import { mountAdminPanel } from './admin-mount.js';
 
 describe('the admin panel mount', () => {
   beforeAll(() => Logger.overrideLogger(false));
@@ -17,10 +18,7 @@ describe('the admin panel mount', () => {
       done();
     });
     server.post('/api/thing', async (request) => ({ api: request.body }));
-    mountAdminPanel(
-      server,
-      adminApp(() => false, 16_384, loadRouter),
-    );
+    mountAdminPanel(server, async () => adminApp(() => false, 16_384, loadRouter));
     const base = await server.listen({ port: 0, host: '127.0.0.1' });
     return (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
   };
@@ -76,6 +74,20 @@ describe('the admin panel mount', () => {
       '1',
     ]);
     const retried = await call('/admin/login');
+    expect([retried.status, await retried.text(), attempts]).toEqual([200, 'panel', 2]);
+  });
+
+  it("answers 503 when the panel's app itself fails to load, and loads it again on the next request", async () => {
+    server = Fastify();
+    let attempts = 0;
+    mountAdminPanel(server, async () => {
+      if (++attempts === 1) throw new Error('cannot import');
+      return (_request, response) => void response.end('panel');
+    });
+    const base = await server.listen({ port: 0, host: '127.0.0.1' });
+    const failed = await fetch(`${base}/admin`);
+    expect([failed.status, ((await failed.json()) as { code: string }).code]).toEqual([503, 'ADMIN_PANEL_UNAVAILABLE']);
+    const retried = await fetch(`${base}/admin/login`);
     expect([retried.status, await retried.text(), attempts]).toEqual([200, 'panel', 2]);
   });
 

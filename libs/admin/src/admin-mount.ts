@@ -1,119 +1,49 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import helmet from 'helmet';
-import { DomainError, logFailure, sendError, toDomainError } from '#common';
-import { boundedBodies, sameOriginOnly } from './admin-request-guards.js';
+import { DomainError, sendError } from '#common';
 
 export const ADMIN_ROOT = '/admin';
 
-/** Where AdminJS (and scripts/bundle-admin.mjs) put the custom components' bundle. */
-const COMPONENTS_BUNDLE = resolve(process.env.ADMIN_JS_TMP_DIR ?? '.adminjs', 'bundle.js');
-
-// AdminJS's pages need inline scripts and styles; the API gets helmet's strict defaults. Styles and
-// fonts stay same-origin (system fonts are used).
-const adminHeaders = helmet({
-  contentSecurityPolicy: {
-    directives: {
-      'script-src': ["'self'", "'unsafe-inline'"],
-      'style-src': ["'self'", "'unsafe-inline'"],
-      'font-src': ["'self'", 'data:'],
-      'img-src': ["'self'", 'data:'],
-    },
-  },
-});
-
-// AdminJS's page templates link a Google font on every page, which the CSP refuses (and the
-// browser reports as an error in the console); the pages go out without the link.
-const REMOTE_FONT_LINK = /<link rel="stylesheet" href="https:\/\/fonts\.googleapis\.com\/[^"]*" type="text\/css">/g;
-
-function withoutRemoteFonts(_req: Request, res: Response, next: NextFunction): void {
-  const send = res.send.bind(res);
-  res.send = (body?: unknown) => send(typeof body === 'string' ? body.replace(REMOTE_FONT_LINK, '') : body);
-  next();
-}
+export type PanelHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
 /**
- * AdminJS's own front-end files in their production build whatever NODE_ENV says (AdminJS serves the
- * development build outside production): that build, 5 to 10 MB a file, loads @emotion/react twice
- * and turns on i18next's debug output, a console warning on every page and nothing an operator or a
- * component author needs. Paths as AdminJS itself resolves them.
+ * `load`'s result, loaded on the first call and shared by the calls that arrive meanwhile; a failure
+ * is not kept, so the next call tries again.
  */
-function productionFrontEnd(): [file: string, path: string][] {
-  const fromHere = createRequire(import.meta.url);
-  const adminjs = fromHere.resolve('adminjs');
-  const assets = join(dirname(adminjs), 'lib/frontend/assets/scripts');
-  const designSystem = dirname(createRequire(adminjs).resolve('@adminjs/design-system'));
-  return [
-    ['app.bundle.js', join(assets, 'app-bundle.production.js')],
-    ['global.bundle.js', join(assets, 'global-bundle.production.js')],
-    ['design-system.bundle.js', join(designSystem, '../bundle.production.js')],
-  ];
-}
-
-/**
- * The admin panel as an Express app of its own, since AdminJS's router (@adminjs/nestjs's
- * ExpressLoader, @adminjs/express) is Express's. AdminJS loads on the first request to it, which a
- * start-up (and every HTTP worker nobody opens the panel on) should not pay for. In order: the admin headers; the body
- * bound and the same-origin check, before anything reads a body or a session; the components' bundle, served here because AdminJS serves it with res.sendFile from `.adminjs/`,
- * which Express 5 refuses (a dot directory), and AdminJS's production front-end; the panel; the one
- * error shape for what is left.
- */
-export function adminApp(
-  trustProxy: (address: string, hop: number) => boolean,
-  bodyLimitBytes: number,
-  loadRouter: () => Promise<RequestHandler>,
-): Express {
-  const logger = new Logger('AdminPanel');
-  const app = express();
-  app.set('trust proxy', trustProxy);
-  app.disable('x-powered-by');
-  app.use(ADMIN_ROOT, adminHeaders, boundedBodies(bodyLimitBytes), sameOriginOnly, withoutRemoteFonts);
-  app.get(`${ADMIN_ROOT}/frontend/assets/components.bundle.js`, (_req: Request, res: Response) =>
-    res.sendFile(COMPONENTS_BUNDLE, { dotfiles: 'allow', maxAge: '1h' }),
-  );
-  for (const [file, path] of productionFrontEnd()) {
-    app.get(`${ADMIN_ROOT}/frontend/assets/${file}`, (_req: Request, res: Response) => res.sendFile(path, { maxAge: '1h' }));
-  }
-  let router: Promise<RequestHandler> | undefined;
-  app.use(ADMIN_ROOT, function admin(req: Request, res: Response, next: NextFunction) {
-    router ??= loadRouter().catch((error: unknown) => {
-      // Not kept: the next request tries again.
-      router = undefined;
+export function loadedOnFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () =>
+    (loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
       throw error;
-    });
-    router.then(
-      (handle) => handle(req, res, next),
-      (error: unknown) => {
-        logger.error(`The admin panel failed to load: ${error instanceof Error ? error.stack : String(error)}`);
-        sendError(res, new DomainError('ADMIN_PANEL_UNAVAILABLE', 'The admin panel could not be loaded; try again.', 1));
-      },
-    );
-  });
-  app.use((_req: Request, res: Response) => sendError(res, new DomainError('NOT_FOUND', 'No such route.')));
-  app.use((exception: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const error = toDomainError(exception);
-    logFailure(logger, exception, error);
-    if (res.headersSent) return void res.destroy();
-    sendError(res, error);
-  });
-  return app;
+    }));
+}
+
+/** 503 ADMIN_PANEL_UNAVAILABLE, with the reason in the log. */
+export function panelUnavailable(logger: Logger, response: ServerResponse, error: unknown): void {
+  logger.error(`The admin panel failed to load: ${error instanceof Error ? error.stack : String(error)}`);
+  sendError(response, new DomainError('ADMIN_PANEL_UNAVAILABLE', 'The admin panel could not be loaded; try again.', 1));
 }
 
 /**
  * Hands every request under /admin to the panel's app as it arrived: the body unread (AdminJS parses
- * its own forms and uploads), after the API's request id, security headers, log line and metrics hooks.
+ * its own forms and uploads), after the API's request id, security headers, log line and metrics
+ * hooks. The app (Express, admin-app.ts) loads on the first such request: a process nobody opens
+ * the panel on never loads Express.
  */
-export function mountAdminPanel(fastify: FastifyInstance, panel: (request: IncomingMessage, response: ServerResponse) => void): void {
+export function mountAdminPanel(fastify: FastifyInstance, loadPanel: () => Promise<PanelHandler>): void {
+  const logger = new Logger('AdminPanel');
+  const panel = loadedOnFirstUse(loadPanel);
   void fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request: FastifyRequest, _payload: IncomingMessage, done: (error: null) => void) => done(null));
     const handOver = (request: FastifyRequest, reply: FastifyReply) => {
       reply.hijack();
-      panel(request.raw, reply.raw);
+      panel().then(
+        (handle) => handle(request.raw, reply.raw),
+        (error: unknown) => panelUnavailable(logger, reply.raw, error),
+      );
     };
     scope.all(ADMIN_ROOT, handOver);
     scope.all(`${ADMIN_ROOT}/*`, handOver);

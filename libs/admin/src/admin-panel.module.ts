@@ -11,7 +11,7 @@ import { SigningKeysService } from '#signing-keys';
 import { UsersModule } from '#users';
 import { WebhooksService } from '#webhooks';
 import { AdminAuthService } from './admin-auth.service.js';
-import { adminApp, mountAdminPanel } from './admin-mount.js';
+import { mountAdminPanel } from './admin-mount.js';
 import { DashboardService } from './dashboard.service.js';
 
 export { ADMIN_ROOT } from './admin-mount.js';
@@ -39,12 +39,15 @@ class AdminPanelMount implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const panel = adminApp(trustedProxy(this.config.http.trustProxy), this.config.http.bodyLimitBytes, async () => {
+    const { config, dataSource, accounts, auth, dashboard, keys, webhooks } = this;
+    const loadRouter = async () => {
       const { buildAdminRouter } = await import('./admin-panel.runtime.js');
-      const { config, dataSource, accounts, auth, dashboard, keys, webhooks } = this;
       return buildAdminRouter({ config, dataSource, accounts, auth, dashboard, keys, webhooks, redis: this.redis ?? null });
+    };
+    mountAdminPanel(this.host.httpAdapter.getInstance<FastifyInstance>(), async () => {
+      const { adminApp } = await import('./admin-app.js');
+      return adminApp(trustedProxy(config.http.trustProxy), config.http.bodyLimitBytes, loadRouter);
     });
-    mountAdminPanel(this.host.httpAdapter.getInstance<FastifyInstance>(), panel);
   }
 }
 
