@@ -6,4 +6,4 @@ import { loadConfig } from '#config';
 import { buildDataSourceOptions } from '#database';
 import { entities } from './apps/api/src/entities.js';
 
-export default new DataSource(buildDataSourceOptions(loadConfig(), entities));
+export default new DataSource(await buildDataSourceOptions(loadConfig(), entities));

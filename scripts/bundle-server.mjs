@@ -56,6 +56,18 @@ const external = [
   'nativescript-sqlite',
 ];
 
+// libphonenumber-js ships CommonJS and ES module builds: class-validator require()s the first and
+// the identifier rules import the second, which bundled two copies of its code and of its phone
+// metadata (~350 KB each, both evaluated at start). Its require() calls take the ES build too.
+const oneCopyOfLibphonenumber = {
+  name: 'one-copy-of-libphonenumber',
+  setup(build) {
+    build.onResolve({ filter: /^libphonenumber-js(\/|$)/ }, (args) =>
+      args.kind === 'require-call' ? build.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir }) : undefined,
+    );
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 const { metafile } = await build({
   entryPoints: ['dist/apps/api/src/main.js'],
@@ -80,7 +92,7 @@ const { metafile } = await build({
   minifyWhitespace: true,
   sourcemap: 'linked',
   external,
-  plugins: [adminjsServerSide],
+  plugins: [adminjsServerSide, oneCopyOfLibphonenumber],
   // Bundled CommonJS packages call require() for Node's own modules and for the externals above.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

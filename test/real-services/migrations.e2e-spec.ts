@@ -10,12 +10,11 @@ describe('migrations on a fresh Postgres database', () => {
   const database = `otp_migrate_${randomBytes(4).toString('hex')}`;
   const admin = new DataSource({ type: 'postgres', url: adminUrl.href });
   const url = Object.assign(new URL(adminUrl.href), { pathname: `/${database}` }).href;
-  const instances = Array.from(
-    { length: 4 },
-    () => new DataSource({ ...buildDataSourceOptions(loadConfig({ ...process.env, DATABASE_URL: url }), entities), migrationsRun: false }),
-  );
+  let instances: DataSource[] = [];
 
   beforeAll(async () => {
+    const options = await buildDataSourceOptions(loadConfig({ ...process.env, DATABASE_URL: url }), entities);
+    instances = Array.from({ length: 4 }, () => new DataSource({ ...options, migrationsRun: false }));
     await admin.initialize();
     await admin.query(`CREATE DATABASE ${database}`);
     await Promise.all(instances.map((instance) => instance.initialize()));

@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, stdTimeFunctions, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { AppConfig } from '#config';
 import { RequestContext } from './request-context.js';
 import { routeTemplate } from './route-template.js';
@@ -55,6 +56,8 @@ function createRootLogger(config: AppConfig): Logger {
     const streamWrite = (line: string) => ((unflushed = true), line);
     return pino({ ...options, hooks: { ...options.hooks, streamWrite } }, destination);
   }
+  // Loaded only here: production logs JSON, and need not carry pino-pretty and its dependencies.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const readable = pretty({
     sync: true,
     colorize: Boolean(process.stdout.isTTY),

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 import type { AppConfig } from '#config';
-import { exclusivePGliteDriver } from './exclusive-pglite-pool.js';
 import { namedStatementClient } from './named-statements.js';
 import { InitialSchema1795478400000 } from './migrations/1795478400000-initial-schema.js';
 import { AuditAndDevOutbox1795554000000 } from './migrations/1795554000000-audit-and-dev-outbox.js';
@@ -26,9 +25,10 @@ type Entities = MixedList<Function | string | EntitySchema>;
 
 /**
  * One factory for both backends: real Postgres through `pg`, or the embedded PGlite (Postgres
- * compiled to WASM) when no DATABASE_URL is set. Same entities, same migrations, same SQL.
+ * compiled to WASM) when no DATABASE_URL is set. Same entities, same migrations, same SQL. PGlite
+ * (half a megabyte of code before its WASM) is loaded only for the embedded backend.
  */
-export function buildDataSourceOptions(config: AppConfig, entities: Entities): DataSourceOptions {
+export async function buildDataSourceOptions(config: AppConfig, entities: Entities): Promise<DataSourceOptions> {
   // logging off: TypeORM would print failed queries with their parameters (user data); the
   // exception filter logs what is unexpected.
   const common = { entities, migrations, synchronize: false, logging: false, migrationsTransactionMode: 'each' as const };
@@ -55,6 +55,7 @@ export function buildDataSourceOptions(config: AppConfig, entities: Entities): D
   }
   const { dataDir, migrationsRun } = config.database;
   if (dataDir) mkdirSync(dirname(dataDir), { recursive: true });
+  const { exclusivePGliteDriver } = await import('./exclusive-pglite-pool.js');
   return {
     ...common,
     type: 'postgres',

@@ -4,7 +4,6 @@ import { AppConfig } from '#config';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
 import { buildDataSourceOptions, migrations } from './data-source-options.js';
 import { runMigrationsExclusively } from './run-migrations.js';
-import { sharePGliteOnLoopback, sharedPGliteUrl } from './pglite-share.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Entities = MixedList<Function | string | EntitySchema>;
@@ -35,17 +34,18 @@ export class DatabaseModule implements OnApplicationShutdown {
           inject: [AppConfig],
           useFactory: async (config: AppConfig) => {
             const logger = new Logger('Database');
-            let dataSourceOptions = buildDataSourceOptions(config, entities);
+            let dataSourceOptions = await buildDataSourceOptions(config, entities);
             let where =
               config.database.kind === 'postgres'
                 ? 'Postgres (DATABASE_URL)'
                 : `embedded PGlite (${config.database.dataDir ?? 'in memory'})`;
             const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : undefined;
+            const share = dataDir ? await import('./pglite-share.js') : undefined;
             if (dataDir) {
               try {
                 cleanups.push(lockDataDir(dataDir));
               } catch (error) {
-                const url = error instanceof DataDirInUseError && options.joinRunningServer ? sharedPGliteUrl(dataDir) : undefined;
+                const url = error instanceof DataDirInUseError && options.joinRunningServer ? share?.sharedPGliteUrl(dataDir) : undefined;
                 if (!url) throw error;
                 dataSourceOptions = joinedServerOptions(url, entities);
                 where = `the running server's embedded database (${url})`;
@@ -55,7 +55,8 @@ export class DatabaseModule implements OnApplicationShutdown {
             const dataSource = new DataSource({ ...dataSourceOptions, migrationsRun: false });
             await dataSource.initialize();
             if (runMigrations) await runMigrationsExclusively(dataSource);
-            if (dataDir && options.shareEmbedded && dataSourceOptions.driver) cleanups.push(await sharePGliteOnLoopback(dataDir));
+            if (dataDir && share && options.shareEmbedded && dataSourceOptions.driver)
+              cleanups.push(await share.sharePGliteOnLoopback(dataDir));
             logger.log(`Using ${where}`);
             return dataSource;
           },
