@@ -53,11 +53,12 @@ function productionFrontEnd(): [file: string, path: string][] {
 
 /**
  * The admin panel as an Express app of its own, since AdminJS's router (@adminjs/nestjs's
- * ExpressLoader, @adminjs/express) is Express's. AdminJS loads on the first request to it, which a
- * start-up (and every HTTP worker nobody opens the panel on) should not pay for. In order: the admin headers; the body
- * bound and the same-origin check, before anything reads a body or a session; the components' bundle, served here because AdminJS serves it with res.sendFile from `.adminjs/`,
- * which Express 5 refuses (a dot directory), and AdminJS's production front-end; the panel; the one
- * error shape for what is left.
+ * ExpressLoader, @adminjs/express) is Express's. This app loads on the first /admin request
+ * (admin-mount.ts), and AdminJS behind it on the first request that passes its guards. In order:
+ * the admin headers; the body bound and the same-origin check, before anything reads a body or a
+ * session; the components' bundle, served here because AdminJS serves it with res.sendFile from
+ * `.adminjs/`, which Express 5 refuses (a dot directory), and AdminJS's production front-end; the
+ * panel; the one error shape for what is left.
  */
 export function adminApp(
   trustProxy: (address: string, hop: number) => boolean,
