@@ -103,6 +103,8 @@ async function startService(mailbox, extraEnv = {}) {
   const env = {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
+    // As `npm run start:prod` and the Docker image set it.
+    MALLOC_ARENA_MAX: '2',
     LOG_LEVEL: 'log',
     PORT: String(ports.service),
     HOST: '127.0.0.1',

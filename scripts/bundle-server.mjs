@@ -68,6 +68,25 @@ const oneCopyOfLibphonenumber = {
   },
 };
 
+// Nest's Logger and ConsoleLogger each build an Intl.DateTimeFormat when their modules load, which
+// maps ~5 MB of the node binary's ICU locale data into every API process; the API logs through
+// pino and never prints a timestamp with them. Built on first use instead, should anything do so.
+const lazyNestLoggerDateFormat = {
+  name: 'lazy-nest-logger-date-format',
+  setup(build) {
+    build.onLoad({ filter: /@nestjs[\\/]common[\\/]services[\\/](console-)?logger\.service\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = 'const dateTimeFormatter = new Intl.DateTimeFormat(';
+      if (source.split(eager).length !== 2)
+        throw new Error(`${args.path}: its date formatter has changed: check lazyNestLoggerDateFormat`);
+      const lazy =
+        'const lazyDateTimeFormat = (...options) => { let formatter; return { format: (date) => (formatter ??= new Intl.DateTimeFormat(...options)).format(date) }; };\n' +
+        'const dateTimeFormatter = lazyDateTimeFormat(';
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 const { metafile } = await build({
   entryPoints: ['dist/apps/api/src/main.js'],
@@ -92,7 +111,7 @@ const { metafile } = await build({
   minifyWhitespace: true,
   sourcemap: 'linked',
   external,
-  plugins: [adminjsServerSide, oneCopyOfLibphonenumber],
+  plugins: [adminjsServerSide, oneCopyOfLibphonenumber, lazyNestLoggerDateFormat],
   // Bundled CommonJS packages call require() for Node's own modules and for the externals above.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
