@@ -77,8 +77,7 @@ const lazyNestLoggerDateFormat = {
     build.onLoad({ filter: /@nestjs[\\/]common[\\/]services[\\/](console-)?logger\.service\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       const eager = 'const dateTimeFormatter = new Intl.DateTimeFormat(';
-      if (source.split(eager).length !== 2)
-        throw new Error(`${args.path}: its date formatter has changed: check lazyNestLoggerDateFormat`);
+      if (source.split(eager).length !== 2) throw new Error(`${args.path}: its date formatter has changed: check lazyNestLoggerDateFormat`);
       const lazy =
         'const lazyDateTimeFormat = (...options) => { let formatter; return { format: (date) => (formatter ??= new Intl.DateTimeFormat(...options)).format(date) }; };\n' +
         'const dateTimeFormatter = lazyDateTimeFormat(';
