@@ -137,10 +137,14 @@ async function startService(mailbox, extraEnv = {}) {
   await waitFor(`http://127.0.0.1:${ports.serviceMetrics + 1}/metrics`, worker, 30_000, () => true);
   const started = performance.now();
   // As `npm run start:prod` and the Docker image run it, with their heap limit.
-  const child = spawn(process.execPath, ['--max-old-space-size=512', '--max-semi-space-size=8', 'dist/server/main.js'], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--max-old-space-size=512', '--max-semi-space-size=8', '--no-allocation-site-pretenuring', 'dist/server/main.js'],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const base = `http://127.0.0.1:${ports.service}`;
   await waitFor(`${base}/health`, child);
   const startupMs = Math.round(performance.now() - started);

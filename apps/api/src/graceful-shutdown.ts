@@ -1,5 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import { Logger, type INestApplication } from '@nestjs/common';
+import { ChurnSet } from '#common';
 import { ShutdownState } from '#health';
 
 export interface ShutdownTiming {
@@ -19,7 +20,7 @@ export interface ShutdownTiming {
 export function enableGracefulShutdown(app: INestApplication, timing: ShutdownTiming): void {
   const logger = new Logger('Shutdown');
   const server = app.getHttpServer() as Server;
-  const inFlight = new Set<ServerResponse>();
+  const inFlight = new ChurnSet<ServerResponse>();
   let closing = false;
 
   server.on('request', (_request, response: ServerResponse) => {

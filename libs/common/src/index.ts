@@ -10,6 +10,7 @@ export { createValidationPipe } from './validation.pipe.js';
 export { ApiErrorResponses } from './api-error-responses.decorator.js';
 export { CommonModule } from './common.module.js';
 export { withTimeout } from './with-timeout.js';
+export { ChurnSet } from './churn-set.js';
 export { ExpiringMap } from './expiring-map.js';
 export { throttled } from './throttled.js';
 export { RequestContext, bindRequestContext, requestIdGenerator, trustedProxy } from './request-context.js';

@@ -1,3 +1,5 @@
+import { ChurnSet } from '#common';
+
 interface Underway {
   deadline: number;
   reject: (error: Error) => void;
@@ -5,12 +7,13 @@ interface Underway {
 
 /**
  * Bounds every command of a connection in time with one timer for all of them: a timer per command
- * (and a race of two promises) was a few per cent of a /me request's CPU. All are bounded alike, so
- * they expire in the order they started; the sweep runs every `sweepMs` while any is under way, so a
- * command gives up between `timeoutMs` and `timeoutMs + sweepMs` after it was sent.
+ * (and a race of two promises) was a few per cent of a /me request's CPU. The sweep runs every
+ * `sweepMs` while any is under way, so a command gives up between `timeoutMs` and
+ * `timeoutMs + sweepMs` after it was sent. Every command joins and leaves the set of those under
+ * way, hence a ChurnSet (see there why not a Set).
  */
 export class CommandDeadlines {
-  private readonly underway = new Set<Underway>();
+  private readonly underway = new ChurnSet<Underway>();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -39,7 +42,7 @@ export class CommandDeadlines {
   private sweep(): void {
     const now = performance.now();
     for (const entry of this.underway) {
-      if (entry.deadline > now) break;
+      if (entry.deadline > now) continue;
       this.underway.delete(entry);
       entry.reject(new Error(`Redis command timed out after ${this.timeoutMs} ms`));
     }
