@@ -5,8 +5,9 @@
  *
  * Why not a `Set`: V8 allocates a new hash table as a Set churns, and under load the tables left
  * behind in the old generation kept members that had left alive through young-generation
- * collections; a Set of the requests in flight had about 4.5 KB of every request promoted and a
- * full collection running every few hundred ms (docs/benchmarks.md). Iteration order is not kept.
+ * collections; with the Sets of requests in flight and of Redis commands, about 5 KB of every
+ * request was promoted and a full collection ran every few hundred ms (docs/benchmarks.md).
+ * Iteration order is not kept.
  */
 export class ChurnSet<T extends object> implements Iterable<T> {
   private readonly members: T[] = [];
