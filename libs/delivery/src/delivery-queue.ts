@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { Clock } from '#common';
+import { ChurnSet, type Clock } from '#common';
 import { channelOf, type Metrics } from '#metrics';
 import { DeliveryChannel, type OtpMessage } from './delivery-channel.js';
 import type { DeliveryHistory } from './delivery-history.js';
@@ -158,7 +158,7 @@ export class InProcessDeliveryQueue extends DeliveryQueue implements OnModuleDes
   private readonly logger = new Logger('Delivery');
   private readonly jobs = new Map<string, Job>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new ChurnSet<Promise<void>>();
   private readonly deadLetters: DeadLetter[] = [];
   private deadLettered = 0;
   private delivered = 0;

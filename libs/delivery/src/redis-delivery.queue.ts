@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { type KeyCipher, throttled } from '#common';
+import { ChurnSet, type KeyCipher, throttled } from '#common';
 import { Metrics } from '#metrics';
 import { LuaScript, RedisConnection } from '#redis';
 import type { OtpMessage } from './delivery-channel.js';
@@ -198,7 +198,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** A down Redis fails every take; one line every 10 s is enough. */
   private readonly warn = throttled(10_000, (error: Error) => this.logger.warn(`Delivery queue: Redis unavailable: ${error.message}`));
   /** Attempts not yet settled (shutdown waits for them)… */
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new ChurnSet<Promise<void>>();
   /** …of which this many are still sending (they hold the concurrency slots). */
   private sending = 0;
   private running = false;
