@@ -3,12 +3,14 @@
  * delete are O(1) and allocate nothing once the set has grown, because each member holds its own
  * index under a key of this set's, and a delete moves the last member into the freed slot.
  *
- * Why not a `Set`: V8 allocates a new hash table as a Set churns, and under load the tables left
- * behind in the old generation kept members that had left alive through young-generation
- * collections; with the Sets of requests in flight and of Redis commands, about 5 KB of every
- * request was promoted and a full collection ran every few hundred ms (docs/benchmarks.md).
+ * Why not a `Set`: under load, a Set that had reached the old generation and kept churning kept
+ * members that had left it alive through young-generation collections (reproduced in plain JS);
+ * with the Sets of requests in flight and of Redis commands, about 5 KB of every request was
+ * promoted and a full collection ran every few hundred ms (docs/benchmarks.md).
  * Iteration order is not kept.
  */
+type Slotted = Record<symbol, number | undefined>;
+
 export class ChurnSet<T extends object> implements Iterable<T> {
   private readonly members: T[] = [];
   private readonly slot = Symbol('ChurnSet slot');
@@ -19,7 +21,7 @@ export class ChurnSet<T extends object> implements Iterable<T> {
 
   add(member: T): void {
     if (this.slotOf(member) !== undefined) return;
-    (member as Record<symbol, number | undefined>)[this.slot] = this.members.length;
+    (member as Slotted)[this.slot] = this.members.length;
     this.members.push(member);
   }
 
@@ -30,9 +32,9 @@ export class ChurnSet<T extends object> implements Iterable<T> {
     const last = this.members.pop()!;
     if (last !== member) {
       this.members[slot] = last;
-      (last as Record<symbol, number | undefined>)[this.slot] = slot;
+      (last as Slotted)[this.slot] = slot;
     }
-    (member as Record<symbol, number | undefined>)[this.slot] = undefined;
+    (member as Slotted)[this.slot] = undefined;
     return true;
   }
 
@@ -42,7 +44,7 @@ export class ChurnSet<T extends object> implements Iterable<T> {
   }
 
   private slotOf(member: T): number | undefined {
-    const slot = (member as Record<symbol, number | undefined>)[this.slot];
+    const slot = (member as Slotted)[this.slot];
     return slot !== undefined && this.members[slot] === member ? slot : undefined;
   }
 }
