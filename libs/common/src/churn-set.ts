@@ -1,3 +1,6 @@
+/** A member seen as what holds its slot, under each ChurnSet's own key. */
+type Slotted = Record<symbol, number | undefined>;
+
 /**
  * A set for objects that join and leave all the time (every request, every Redis command): add and
  * delete are O(1) and allocate nothing once the set has grown, because each member holds its own
@@ -9,8 +12,6 @@
  * promoted and a full collection ran every few hundred ms (docs/benchmarks.md).
  * Iteration order is not kept.
  */
-type Slotted = Record<symbol, number | undefined>;
-
 export class ChurnSet<T extends object> implements Iterable<T> {
   private readonly members: T[] = [];
   private readonly slot = Symbol('ChurnSet slot');
